@@ -1,0 +1,226 @@
+// Opens netkeep's system of record: PGlite in the data directory by default, or a PostgreSQL
+// server when a database URL is given; runs the migrations; hands out one typed Kysely handle.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { NetkeepError } from '../errors.ts';
+import { lockDataDir, type DataDirLock } from '../config/lock.ts';
+import { Mutex, PGliteDialect } from './pglite-dialect.ts';
+import type { Database } from './schema.ts';
+
+export type { Database } from './schema.ts';
+export type Db = Kysely<Database>;
+
+export interface OpenOptions {
+  /** The data directory; PGlite lives in <dataDir>/pg unless databaseUrl is set. */
+  dataDir: string;
+  databaseUrl?: string;
+  /** Which netkeep command holds the data directory (shown to a second process). */
+  command?: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** Skip the data-directory lock (tests that open an in-memory copy). */
+  noLock?: boolean;
+  /** Test support: load a PGlite data directory from a tarball instead of the disk. */
+  pgliteLoadDataDir?: Blob;
+}
+
+export interface NetkeepDb {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** Where the data is, for logs and `netkeep status`: never includes a password. */
+  readonly location: string;
+  /** Run a multi-statement SQL script inside one transaction. */
+  execScript(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// int8 (counts, sizes, bigserial ids) as JS numbers on both backends; sizes stay below 2^53.
+const INT8 = 20;
+
+export const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(): Migration[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((file) => ({
+      version: Number(file.slice(0, 3)),
+      name: file.replace(/\.sql$/, ''),
+      sql: readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'),
+    }));
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `PostgreSQL at ${u.host}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+async function openPglite(opts: OpenOptions): Promise<NetkeepDb> {
+  let lock: DataDirLock | undefined;
+  const pgDir = join(opts.dataDir, 'pg');
+  if (!opts.pgliteLoadDataDir) {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    if (!opts.noLock) lock = lockDataDir(opts.dataDir, opts.command ?? 'process');
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  let pglite;
+  try {
+    pglite = opts.pgliteLoadDataDir
+      ? new PGlite({ loadDataDir: opts.pgliteLoadDataDir, parsers: { [INT8]: Number } })
+      : new PGlite(pgDir, { parsers: { [INT8]: Number } });
+    await pglite.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw new NetkeepError(
+      'storage_error',
+      `could not open the embedded database in ${pgDir}: ${(err as Error).message}. ` +
+        'Check that the directory is readable and writable and not damaged; restore it from a system backup if it is.',
+      undefined,
+      { cause: err },
+    );
+  }
+  const mutex = new Mutex();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    db,
+    location: opts.pgliteLoadDataDir ? 'PGlite (in memory)' : `PGlite in ${pgDir}`,
+    execScript: (script) =>
+      mutex.run(async () => {
+        await pglite.transaction(async (tx) => {
+          await tx.exec(script);
+        });
+      }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await mutex.run(() => pglite.close());
+      lock?.release();
+    },
+  };
+}
+
+async function openPostgres(opts: OpenOptions & { databaseUrl: string }): Promise<NetkeepDb> {
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new NetkeepError(
+      'config_error',
+      `cannot connect to ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}. ` +
+        'Check the database URL (postgres://user:password@host:port/database), that the server runs and that it accepts this user.',
+      undefined,
+      { cause: err },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db,
+    location: redactUrl(opts.databaseUrl),
+    async execScript(script) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(script);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+/** Open the database named by the options and bring its schema up to date. */
+export async function openDatabase(opts: OpenOptions): Promise<NetkeepDb> {
+  const ndb = opts.databaseUrl ? await openPostgres({ ...opts, databaseUrl: opts.databaseUrl }) : await openPglite(opts);
+  if (opts.migrate !== false) {
+    try {
+      await migrate(ndb);
+    } catch (err) {
+      await ndb.close();
+      throw err;
+    }
+  }
+  return ndb;
+}
+
+/** Apply the migrations not yet applied, each in its own transaction. Returns their names. */
+export async function migrate(ndb: NetkeepDb): Promise<string[]> {
+  const { db } = ndb;
+  await sql`CREATE TABLE IF NOT EXISTS netkeep_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(db);
+  const applied: string[] = [];
+  for (const m of loadMigrations()) {
+    // The advisory lock makes concurrent starts (several workers on one PostgreSQL) take turns;
+    // the check inside the same transaction makes the second one a no-op.
+    const script = `
+      SELECT pg_advisory_xact_lock(726157);
+      DO $netkeep$ BEGIN
+        IF EXISTS (SELECT 1 FROM netkeep_migrations WHERE version = ${m.version}) THEN
+          RAISE EXCEPTION 'netkeep-migration-already-applied';
+        END IF;
+      END $netkeep$;
+      ${m.sql}
+      ;INSERT INTO netkeep_migrations (version, name) VALUES (${m.version}, '${m.name.replace(/'/g, "''")}');`;
+    const done = await sql<{ n: number }>`SELECT count(*)::int AS n FROM netkeep_migrations WHERE version = ${m.version}`.execute(db);
+    if (done.rows[0]?.n) continue;
+    try {
+      await ndb.execScript(script);
+      applied.push(m.name);
+    } catch (err) {
+      if (String((err as Error).message).includes('netkeep-migration-already-applied')) continue;
+      throw new NetkeepError(
+        'config_error',
+        `database migration ${m.name} failed: ${(err as Error).message}. Nothing of it was applied; ` +
+          'check that the database user may create tables, then start netkeep again.',
+        undefined,
+        { cause: err },
+      );
+    }
+  }
+  return applied;
+}
+
+/** Serialize a value for a JSONB column, the same way on both backends. */
+export function jsonb(value: unknown) {
+  return sql<never>`CAST(CAST(${JSON.stringify(value)} AS text) AS jsonb)`;
+}
