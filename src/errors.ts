@@ -99,3 +99,24 @@ export function classify(err: unknown, context = ''): NetkeepError {
   const msg = e instanceof Error ? e.message : String(err);
   return new NetkeepError('internal', `${where}${msg}`, undefined, { cause: err });
 }
+
+/**
+ * Bad input from a person, an API client or a file: the API answers it as a 4xx
+ * application/problem+json with `code`; the CLI prints the message on one line and exits 2.
+ */
+export class InputError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, status = 400, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'InputError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new InputError(`${what.replace(/ /g, '_')}_not_found`, `no ${what} with id or name "${id}"; list them to find the right one`, 404);

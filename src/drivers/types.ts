@@ -56,6 +56,11 @@ export interface DriverContext {
    * Used by `run`/`process` blocks that need further commands (asa `more`, junos post, ...).
    */
   cmd(command: string, process?: OutputProcessor): Promise<string>;
+  /**
+   * Download a file from the device (SCP/SFTP), as a byte string, when the caller provides
+   * a file transport (apcaos' config.ini). Undefined when none is available.
+   */
+  fetchFile?: (path: string) => Promise<string>;
 }
 
 /** Per-command processing: gets the cleaned output, returns the text that goes into the backup. */

@@ -2,8 +2,9 @@
 // auth, algorithm profiles, host-key pinning with trust on first use, and three deadlines
 // (connect, idle, whole session). Knows bytes, never vendors.
 import net from 'node:net';
+import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { ClientChannel, AuthenticationType } from 'ssh2';
+import type { ClientChannel, AnyAuthMethod } from 'ssh2';
 import { NetkeepError, classify } from '../errors.ts';
 import { algorithmsFor } from './algorithms.ts';
 import { DEFAULT_TIMEOUTS } from './types.ts';
@@ -257,10 +258,10 @@ class SshConnection implements Connection {
     const where = this.where;
     let hostKeyError: NetkeepError | undefined;
 
-    const authQueue: AuthenticationType[] = [];
+    const authQueue: AnyAuthMethod[] = [];
     const username = creds.username!;
     if (creds.privateKey) {
-      authQueue.push({ type: 'publickey', username, key: creds.privateKey, ...(creds.passphrase ? { passphrase: creds.passphrase } : {}) } as AuthenticationType);
+      authQueue.push({ type: 'publickey', username, key: creds.privateKey, ...(creds.passphrase ? { passphrase: creds.passphrase } : {}) } as AnyAuthMethod);
     }
     if (creds.password !== undefined) {
       authQueue.push({ type: 'password', username, password: creds.password });
@@ -271,7 +272,7 @@ class SshConnection implements Connection {
         prompt: (_name: string, _instr: string, _lang: string, prompts: { prompt: string }[], finish: (answers: string[]) => void) => {
           finish(prompts.map(() => password));
         },
-      } as AuthenticationType);
+      } as AnyAuthMethod);
     }
     if (authQueue.length === 0) authQueue.push({ type: 'none', username });
 
@@ -344,7 +345,7 @@ class SshConnection implements Connection {
           keepaliveInterval: 0,
           algorithms: algorithmsFor(opts.algorithms ?? 'modern') as never,
           hostVerifier: hostVerifier as never,
-          authHandler: (_methodsLeft: string[] | null, _partial: boolean | null, next: (a: AuthenticationType | false) => void) => {
+          authHandler: (_methodsLeft: string[] | null, _partial: boolean | null, next: (a: AnyAuthMethod | false) => void) => {
             next(authQueue.length ? authQueue.shift()! : false);
           },
         } as never);
@@ -455,7 +456,6 @@ function fingerprint(blob: Buffer): string {
   return `SHA256:${ssh2HashBase64(blob)}`;
 }
 
-import { createHash } from 'node:crypto';
 function ssh2HashBase64(blob: Buffer): string {
   return createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
@@ -469,6 +469,12 @@ export async function connectSsh(opts: ConnectOptions): Promise<Connection> {
   }
   if (creds.password === undefined && !creds.privateKey) {
     throw new NetkeepError('config_error', `${opts.host}: no password and no private key for SSH; set one in the device's credential profile`);
+  }
+  if (creds.privateKey) {
+    const parsed = ssh2.utils.parseKey(creds.privateKey, creds.passphrase);
+    if (parsed instanceof Error) {
+      throw new NetkeepError('config_error', `${opts.host}: the private key in the credential profile cannot be used (${parsed.message}); check the key text and its passphrase`);
+    }
   }
   const conn = new SshConnection(opts, timeouts);
   try {
