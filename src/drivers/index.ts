@@ -20,9 +20,23 @@ import { tnsr } from './tnsr.ts';
 import { vsololt } from './vsololt.ts';
 import { fortigate } from './fortigate.ts';
 import { fortios } from './fortios.ts';
+import { junos } from './junos.ts';
+import { routeros } from './routeros.ts';
+import { opnsense } from './opnsense.ts';
+import { eatonnetwork } from './eatonnetwork.ts';
+import { cumulus } from './cumulus.ts';
+import { apcaos } from './apcaos.ts';
+import { aos7 } from './aos7.ts';
+import { asyncos } from './asyncos.ts';
+import { fastiron } from './fastiron.ts';
+import { firewareos } from './firewareos.ts';
+import { linuxgeneric } from './linuxgeneric.ts';
+import { mtrlrfs } from './mtrlrfs.ts';
+import { siklu } from './siklu.ts';
 
 export const DRIVERS: readonly Driver[] = [
-  ios, aoscx, aosw, arubainstant, asa, eos, efos, firelinuxos, fsos, garderos, nxos, vyos, smartbyte, quantaos, tnsr, vsololt, fortigate, fortios,
+  ios, aoscx, aosw, arubainstant, asa, eos, efos, firelinuxos, fsos, garderos, nxos, vyos, smartbyte, quantaos, tnsr, vsololt, fortigate, fortios, junos, routeros, opnsense, eatonnetwork, cumulus, apcaos,
+  aos7, asyncos, fastiron, firewareos, linuxgeneric, mtrlrfs, siklu,
 ];
 
 const byName = new Map<string, Driver>();

@@ -46,6 +46,8 @@ export interface DriverContext {
   readonly significantOnly: boolean;
   /** Transport protocol in use. */
   readonly protocol: CliProtocol;
+  /** How this session runs: interactive shell, or one SSH exec channel per command. */
+  readonly mode: 'shell' | 'exec';
   /** Scratch state shared by the commands of one session (flags like "vdom enabled", the major version...). */
   readonly state: Record<string, unknown>;
   /** Facts collected so far; functions may set them. */
@@ -225,6 +227,11 @@ export interface Driver {
   protocols: CliProtocol[];
   /** 'shell': interactive pty with prompts. 'exec': each command on its own SSH exec channel. */
   mode: 'shell' | 'exec';
+  /**
+   * For exec-mode drivers: run in shell mode (prompt, setup, teardown) when exec is not
+   * possible (telnet) or the option `ssh_no_exec` is set, like Oxidized's junos/routeros.
+   */
+  shellFallback?: boolean;
   /**
    * Prompt regex, tested by the engine against the LAST LINE of the receive buffer only
    * (after expect handlers ran). Write it anchored (`^...$`); no `m` flag needed.

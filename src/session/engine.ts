@@ -266,9 +266,12 @@ function decodeText(s: string): string {
  */
 export async function runSession(conn: Connection, opts: SessionOptions): Promise<SessionResult> {
   try {
-    if (opts.driver.mode === 'exec') return await new Runner(opts, conn.protocol).runExec(conn);
+    const d = opts.driver;
+    let mode = d.mode;
+    if (mode === 'exec' && d.shellFallback && (!conn.exec || conn.protocol !== 'ssh' || opts.vars?.ssh_no_exec)) mode = 'shell';
+    if (mode === 'exec') return await new Runner(opts, conn.protocol, 'exec').runExec(conn);
     const ch = await conn.shell();
-    return await new Runner(opts, conn.protocol).runShell(ch);
+    return await new Runner(opts, conn.protocol, 'shell').runShell(ch);
   } finally {
     conn.close();
   }
@@ -276,7 +279,7 @@ export async function runSession(conn: Connection, opts: SessionOptions): Promis
 
 /** Run a shell-mode session on an already open ShellChannel (does not close it). */
 export async function runShellSession(ch: ShellChannel, opts: SessionOptions, protocol: CliProtocol = 'ssh'): Promise<SessionResult> {
-  return new Runner(opts, protocol).runShell(ch);
+  return new Runner(opts, protocol, 'shell').runShell(ch);
 }
 
 class Runner {
@@ -293,7 +296,7 @@ class Runner {
   private abortListener: (() => void) | undefined;
   private onFatal: (e: NetkeepError) => void = () => {};
 
-  constructor(opts: SessionOptions, protocol: CliProtocol) {
+  constructor(opts: SessionOptions, protocol: CliProtocol, mode: 'shell' | 'exec') {
     this.opts = opts;
     this.driver = opts.driver;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -312,6 +315,7 @@ class Runner {
       maskSecrets: opts.maskSecrets ?? false,
       significantOnly: opts.significantOnly ?? false,
       protocol,
+      mode,
       state: {},
       facts: {},
       cmd(command: string, process?: OutputProcessor): Promise<string> {
@@ -535,4 +539,23 @@ class Runner {
     const text = typeof s.send === 'function' ? s.send(this.ctx) : s.send;
     reader.send(text + (s.raw ? '' : this.term));
   }
+}
+
+/** Whether `text` ends in a prompt of this driver, tested exactly as the engine does (last line only). */
+export function promptMatches(driver: Driver, text: string): boolean {
+  const last = text.slice(text.lastIndexOf('\n') + 1);
+  if (last.length > MAX_PROMPT_LEN) return false;
+  return matches(driver.prompt, last);
+}
+
+/** The driver's expect handlers' buffer rewrites applied once to `text` (no keystrokes are sent). */
+export function applyExpectRewrites(driver: Driver, text: string): string {
+  for (const h of driver.expect ?? []) {
+    const re = new RegExp(h.pattern.source, h.pattern.flags.replace('y', ''));
+    if (!matches(re, text)) continue;
+    const action = h.action ?? 'delete';
+    if (action === 'clear') text = '';
+    else if (action === 'delete') text = text.replace(re, h.replaceWith ?? '');
+  }
+  return text;
 }

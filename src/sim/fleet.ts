@@ -118,6 +118,7 @@ async function startGarbagePort(): Promise<{ port: number; close(): Promise<void
     sockets.add(sock);
     sock.on('error', () => {});
     sock.once('close', () => sockets.delete(sock));
+    sock.resume(); // read (and ignore) what the client sends, so its close is seen
     const noise = randomBytes(16384);
     // no CR/LF, so no line-based parser can mistake it for a banner
     for (let i = 0; i < noise.length; i++) if (noise[i] === 10 || noise[i] === 13) noise[i] = 0;

@@ -12,6 +12,12 @@ import { panos } from './panos.ts';
 import { procurve } from './procurve.ts';
 import { screenos } from './screenos.ts';
 import { vrp } from './vrp.ts';
+import { edgeos } from './edgeos.ts';
+import { edgeswitch } from './edgeswitch.ts';
+import { ironware } from './ironware.ts';
+import { sros } from './sros.ts';
+import { voss } from './voss.ts';
+import { xos } from './xos.ts';
 
 export const extraDrivers: readonly Driver[] = [
   aireos,
@@ -25,4 +31,10 @@ export const extraDrivers: readonly Driver[] = [
   procurve,
   screenos,
   vrp,
+  edgeos,
+  edgeswitch,
+  ironware,
+  sros,
+  voss,
+  xos,
 ];

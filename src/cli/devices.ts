@@ -1,0 +1,156 @@
+// `netkeep device add|list|import`: the inventory from the command line.
+import { readFileSync } from 'node:fs';
+import { openContext, type AppContext } from '../context.ts';
+import { createDevice, listDevices } from '../inventory/devices.ts';
+import { importDevices, parseDeviceCsv } from '../inventory/csv.ts';
+import { audit } from '../auth/audit.ts';
+import { InputError } from '../errors.ts';
+import { COMMON_HELP, DB_OPTIONS, EXIT_OK, EXIT_USAGE, parse, printJson, table, UsageError } from './io.ts';
+import { subcommandHelp } from './users.ts';
+
+async function withContext<T>(values: { 'data-dir'?: string; 'database-url'?: string }, command: string, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext({ dataDir: values['data-dir'], databaseUrl: values['database-url'], command });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+const cliActor = () => ({ username: `cli:${process.env.USER ?? 'unknown'}`, sourceIp: 'local' });
+
+export async function deviceCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'add': {
+      const spec = {
+        name: 'device add',
+        usage: 'device add NAME --address ADDR --driver ID [--port N] [--protocol P] [--group G] [--site S] [--tag T]... [--credentials PROFILE] [--disabled]',
+        summary: 'Add a device to the inventory.',
+        help: [
+          '  --address ADDR        IP address or DNS name',
+          '  --driver ID           platform driver (see netkeep drivers), e.g. ios, junos, eos',
+          '  --port N              port (default: the protocol\'s)',
+          '  --protocol P          ssh (default), telnet, snmp, netconf, rest, sftp',
+          '  --group G             device group (created if missing)',
+          '  --site S              site name',
+          '  --tag T               a tag (repeatable)',
+          '  --credentials NAME    credential profile',
+          '  --disabled            add it disabled (not backed up)',
+          '  --json                print the device as JSON',
+          ...COMMON_HELP,
+        ],
+        options: {
+          ...DB_OPTIONS,
+          address: { type: 'string' },
+          driver: { type: 'string' },
+          port: { type: 'string' },
+          protocol: { type: 'string' },
+          group: { type: 'string' },
+          site: { type: 'string' },
+          tag: { type: 'string', multiple: true },
+          credentials: { type: 'string' },
+          disabled: { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+        positionals: [1, 1] as [number, number],
+      } as const;
+      const args = parse(spec, rest);
+      if (!args) return EXIT_OK;
+      const v = args.values;
+      if (!v.address) throw new UsageError('--address is required (see netkeep device add --help)');
+      if (!v.driver) throw new UsageError('--driver is required; list the drivers with: netkeep drivers');
+      let port: number | undefined;
+      if (v.port !== undefined) {
+        port = Number(v.port);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a number from 1 to 65535, not "${v.port}"`);
+      }
+      const device = await withContext(v, 'device add', async (ctx) => {
+        const d = await createDevice(ctx.db, {
+          name: args.positionals[0]!,
+          address: v.address!,
+          driver: v.driver!,
+          port,
+          protocol: v.protocol,
+          group: v.group,
+          site: v.site,
+          tags: v.tag ?? [],
+          enabled: !v.disabled,
+          credential_profile: v.credentials,
+        });
+        await audit(ctx.db, { ...cliActor(), action: 'device.create', targetType: 'device', targetId: d.id, result: 'ok', details: { name: d.name } });
+        return d;
+      });
+      if (v.json) printJson(device);
+      else process.stdout.write(`added device ${device.name} (${device.id})\n`);
+      return EXIT_OK;
+    }
+    case 'list': {
+      const spec = {
+        name: 'device list',
+        usage: 'device list [--search TEXT] [--group G] [--limit N] [--json]',
+        summary: 'List devices with their last backup status.',
+        help: ['  --search TEXT         filter by name or address', '  --group G             only this group', '  --limit N             at most N devices (default 1000)', '  --json                JSON output', ...COMMON_HELP],
+        options: { ...DB_OPTIONS, search: { type: 'string' }, group: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      } as const;
+      const args = parse(spec, rest);
+      if (!args) return EXIT_OK;
+      const limit = Number(args.values.limit ?? 1000);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive number`);
+      const page = await withContext(args.values, 'device list', (ctx) => listDevices(ctx.db, { limit, offset: 0, q: args.values.search, group: args.values.group }));
+      if (args.values.json) printJson(page);
+      else {
+        process.stdout.write(
+          table(
+            ['NAME', 'ADDRESS', 'DRIVER', 'GROUP', 'ENABLED', 'STATUS', 'LAST SUCCESS'],
+            page.items.map((d) => [d.name, d.port ? `${d.address}:${d.port}` : d.address, d.driver, d.group_name ?? null, d.enabled, d.last_status ?? 'never', d.last_success_at ? new Date(d.last_success_at).toISOString() : null]),
+          ),
+        );
+        if (page.total > page.items.length) process.stderr.write(`netkeep: showing ${page.items.length} of ${page.total}; use --limit\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'import': {
+      const spec = {
+        name: 'device import',
+        usage: 'device import FILE.csv [--dry-run] [--json]',
+        summary:
+          'Import devices from a CSV file with the header name,address,port,driver,group,username,password,enable_password ' +
+          '(site, tags and protocol columns are optional). Credentials become or reuse a credential profile. ' +
+          'A file with any bad line imports nothing; the bad lines are listed by number.',
+        help: ['  --dry-run             check the file and say what would change, write nothing', '  --json                JSON output', ...COMMON_HELP],
+        options: { ...DB_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+        positionals: [1, 1] as [number, number],
+      } as const;
+      const args = parse(spec, rest);
+      if (!args) return EXIT_OK;
+      const file = args.positionals[0]!;
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new InputError('file_unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const parsed = parseDeviceCsv(text);
+      if (parsed.errors.length) {
+        for (const e of parsed.errors) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+        process.stderr.write(`netkeep: ${parsed.errors.length} bad line${parsed.errors.length === 1 ? '' : 's'} in ${file}; nothing was imported. Fix them and run the import again.\n`);
+        return EXIT_USAGE;
+      }
+      const dryRun = Boolean(args.values['dry-run']);
+      const result = await withContext(args.values, 'device import', async (ctx) => {
+        const r = await importDevices(ctx.db, ctx.keyring, parsed.rows, { dryRun });
+        if (!dryRun) await audit(ctx.db, { ...cliActor(), action: 'device.import', targetType: 'device', targetId: file, result: 'ok', details: { ...r } });
+        return r;
+      });
+      if (args.values.json) printJson({ dry_run: dryRun, ...result });
+      else
+        process.stdout.write(
+          `${dryRun ? 'would import' : 'imported'} ${parsed.rows.length} line${parsed.rows.length === 1 ? '' : 's'}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged, ${result.profilesCreated} credential profile${result.profilesCreated === 1 ? '' : 's'} created\n`,
+        );
+      return EXIT_OK;
+    }
+    default:
+      return subcommandHelp('device', sub, ['add NAME --address A --driver D   add a device', 'list [--json]                      list devices', 'import FILE.csv [--dry-run]        import devices from CSV']);
+  }
+}

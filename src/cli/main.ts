@@ -1,0 +1,57 @@
+// The `netkeep` command: finds the subcommand, runs it, and turns any failure into one line
+// on stderr and a non-zero exit code.
+import { readFileSync } from 'node:fs';
+import { EXIT_OK, EXIT_USAGE, reportError } from './io.ts';
+
+type Runner = (argv: string[]) => Promise<number>;
+
+/** Subcommands, loaded on demand so that `netkeep device list` does not load the web server. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }> = {
+  serve: { summary: 'run the API and web UI', load: async () => (await import('./serve.ts')).serve },
+  fetch: { summary: 'fetch one device\'s configuration now and print it', load: async () => (await import('./fetch.ts')).main },
+  drivers: { summary: 'list the platform drivers', load: async () => (await import('./drivers.ts')).main },
+  device: { summary: 'add, list and import devices', load: async () => (await import('./devices.ts')).deviceCommand },
+  user: { summary: 'add, list users, set passwords', load: async () => (await import('./users.ts')).userCommand },
+  token: { summary: 'create, list and revoke API tokens', load: async () => (await import('./users.ts')).tokenCommand },
+  migrate: { summary: 'apply database migrations', load: async () => (await import('./migrate.ts')).migrate },
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return (
+    `netkeep ${version()} — network configuration backup\n\n` +
+    `Usage: netkeep <command> [options]\n\nCommands:\n` +
+    Object.entries(COMMANDS)
+      .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+      .join('\n') +
+    `\n\nRun netkeep <command> --help for a command's options.\n`
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage());
+    return EXIT_OK;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT_OK;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    process.stderr.write(`netkeep: unknown command "${command}"; run netkeep --help for the list\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const run = await entry.load();
+    return await run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}

@@ -1,0 +1,78 @@
+// `netkeep serve`: opens the data directory, creates the first admin, and serves the API (and UI).
+import { openContext } from '../context.ts';
+import { NetkeepError } from '../errors.ts';
+import { ensureInitialAdmin } from '../auth/users.ts';
+import { buildServer } from '../api/server.ts';
+import { COMMON_HELP, DB_OPTIONS, EXIT_OK, parse, UsageError, type CommandSpec } from './io.ts';
+
+const spec = {
+  name: 'serve',
+  usage: 'serve [--host ADDR] [--port N] [--data-dir DIR] [--database-url URL]',
+  summary: 'Run netkeep: the REST API under /api/v1 (docs at /api/docs) and the web UI.',
+  help: [
+    '  --host ADDR           address to listen on (default 127.0.0.1, or NETKEEP_HOST)',
+    '  --port N              port to listen on (default 8080, or NETKEEP_PORT)',
+    '  --log-level LEVEL     fatal, error, warn, info (default), debug, trace',
+    ...COMMON_HELP,
+  ],
+  options: { ...DB_OPTIONS, host: { type: 'string' }, port: { type: 'string' }, 'log-level': { type: 'string' } },
+} as const satisfies CommandSpec<typeof DB_OPTIONS & Record<string, { type: 'string' }>>;
+
+export async function serve(argv: string[]): Promise<number> {
+  const args = parse(spec, argv);
+  if (!args) return EXIT_OK;
+  const host = args.values.host ?? process.env.NETKEEP_HOST ?? '127.0.0.1';
+  const portText = args.values.port ?? process.env.NETKEEP_PORT ?? '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  const level = args.values['log-level'] ?? process.env.NETKEEP_LOG_LEVEL ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new UsageError(`--log-level must be one of fatal, error, warn, info, debug, trace`);
+
+  const ctx = await openContext({ dataDir: args.values['data-dir'], databaseUrl: args.values['database-url'], command: 'serve' });
+  let app;
+  try {
+    const admin = await ensureInitialAdmin(ctx.db, process.env);
+    if (admin.created) {
+      process.stderr.write(
+        admin.password
+          ? `netkeep: created user "${admin.username}" with password ${admin.password}\n         (shown once; change it with: netkeep user passwd ${admin.username})\n`
+          : `netkeep: created user "${admin.username}" with the password from NETKEEP_ADMIN_PASSWORD\n`,
+      );
+    }
+    app = await buildServer(ctx, { logger: { level } });
+    await app.listen({ host, port });
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await ctx.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new NetkeepError('config_error', `${host}:${port} is already in use; stop what listens there or choose another --port`);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
+      throw new NetkeepError('config_error', `${host} is not an address of this machine; use --host 127.0.0.1 or one of its addresses`);
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  process.stderr.write(
+    `netkeep: listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}  (API /api/v1, docs /api/docs)\n` +
+      `netkeep: data in ${ctx.dataDir}; database: ${ctx.ndb.location}; master key: ${ctx.keyring.source}\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`netkeep: ${signal} received, stopping\n`);
+      void app
+        .close()
+        .catch(() => {})
+        .then(() => ctx.close())
+        .finally(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return EXIT_OK;
+}
