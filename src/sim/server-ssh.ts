@@ -456,6 +456,7 @@ function checkAuth(device: SimDevice, ctx: AuthContext): Verdict {
       return 'pending';
     }
     case 'publickey': {
+      if (open && !a.keyboardInteractive) return 'accept'; // a device that accepts anyone
       if (!a.publicKey) return 'reject';
       const want = parsedPublicKey(a.publicKey);
       if (ctx.key.algo !== want.type || !ctx.key.data.equals(want.getPublicSSH())) return 'reject-final';

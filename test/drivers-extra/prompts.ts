@@ -46,4 +46,28 @@ export const PROMPTS: Record<string, { pass: string[]; fail: string[] }> = {
     pass: ['os10-lab# ', 'OS10#', 'leaf1>'],
     fail: ['os10-lab login: ', '! Version 10.5.4.2', 'management route 0.0.0.0/0 192.0.2.1'],
   },
+  xos: {
+    pass: ["X460G2-lab.1 # ", "* X460G2-lab.6 # ", "Slot-1 Stack.3 # ", "X440G2-48p.2 > "],
+    fail: ["X460G2-lab.1 #", "# Module vlan configuration.", "login: "],
+  },
+  voss: {
+    pass: ["VSP-8284XSQ:1#", "VSP-4450GSX-PWR+:1>", "FE-5420:1#"],
+    fail: ["VSP-8284XSQ:1# ", "# SYSTEM CONFIGURATION", "Login: "],
+  },
+  ironware: {
+    pass: ["SSH@mlx-lab#", "telnet@CER2024C>", "SSH@MLXe-16#"],
+    fail: ["mlx-lab#", "ver V5.9.0dT163", "Please Enter Login Name:"],
+  },
+  edgeos: {
+    pass: ["netkeep@er-lab:~$ ", "ubnt@ubnt:~$ "],
+    fail: ["netkeep@er-lab# ", "netkeep@er-lab:~$", "set system host-name er-lab"],
+  },
+  edgeswitch: {
+    pass: ["(UBNT EdgeSwitch) #", "(UBNT EdgeSwitch) >", "(es-lab) #"],
+    fail: ["UBNT EdgeSwitch #", "!Current Configuration:", "User:"],
+  },
+  sros: {
+    pass: ["A:pe2-lab# ", "*A:pe2-lab# ", "B:sar-1>config>router# ", "*A:7210-sas>"],
+    fail: ["pe2-lab# ", "    router Base", "[/]\nA:admin@pe2-lab# "],
+  },
 };
