@@ -52,6 +52,11 @@ export const aosw: Driver = {
       process: (cfg) => rstripLines(rejectLines(cfg, rb(String.raw`^controller config \d+$`), rb('^Building Configuration'))),
     },
   ],
+  facts: [
+    { fact: 'model', command: 'show version', pattern: rb(String.raw`\(MODEL: ([^)]+)\)`) },
+    { fact: 'osVersion', command: 'show version', pattern: rb(String.raw`\(MODEL: [^)]+\), Version (\S+)`) },
+    { fact: 'serial', command: 'show inventory', pattern: rb(String.raw`System Serial#\s*:\s*(\S+)`) },
+  ],
   secrets: [
     gsub(rb(String.raw`secret (\S+)\s?$`), 'secret <secret removed>'),
     gsub(rb(String.raw`enable secret (\S+)\s?$`), 'enable secret <secret removed>'),

@@ -52,6 +52,11 @@ export const arubainstant: Driver = {
     },
     { command: 'show running-config no-encrypt' },
   ],
+  facts: [
+    { fact: 'model', command: 'show version', pattern: rb(String.raw`\(MODEL: ([^)]+)\)`) },
+    { fact: 'osVersion', command: 'show version', pattern: rb(String.raw`\(MODEL: [^)]+\), Version (\S+)`) },
+    { fact: 'serial', command: 'show version', pattern: rb(String.raw`IAP Serial Number\s*:\s*(\S+)`) },
+  ],
   secrets: [
     gsub(rb(String.raw`ipsec (\S+)$`), 'ipsec <secret removed>'),
     gsub(rb(String.raw`community (\S+)$`), 'community <secret removed>'),

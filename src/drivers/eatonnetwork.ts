@@ -43,7 +43,8 @@ export const eatonnetwork: Driver = {
   platform: 'Network-M3 UPS card',
   protocols: ['ssh'],
   mode: 'exec',
-  prompt: rb0(),
+  // exec mode: no prompt is ever matched; this one only serves a shell fallback nobody uses
+  prompt: /^([\w.@-]+[#>]\s?)$/,
   cleanup: [
     (cfg) => {
       const json = parse(lines(cfg).filter((l) => l.startsWith('{')).join(''));
@@ -86,7 +87,3 @@ export const eatonnetwork: Driver = {
   ],
   restore: { method: 'replace', notes: 'restore_configuration with the same passphrase' },
 };
-
-function rb0(): RegExp {
-  return /^([\w.@-]+[#>]\s?)$/;
-}

@@ -24,7 +24,9 @@ export const eos: Driver = {
     { command: 'show running-config | no-more | exclude ! Time:' },
   ],
   facts: [
-    { fact: 'model', command: 'show inventory | no-more', pattern: rb(String.raw`^\s*System information\s*\n[\s\S]*?\n\s*(\S+)\s`) },
+    { fact: 'model', command: 'show inventory | no-more', pattern: rb(String.raw`^\s+Model\s+Description\s*\n\s+-+[ -]*\n\s+(\S+)`) },
+    { fact: 'serial', command: 'show inventory | no-more', pattern: rb(String.raw`^\s+HW Version\s+Serial Number[^\n]*\n\s+-[^\n]*\n\s+\S+\s+(\S+)`) },
+    { fact: 'osVersion', command: 'show running-config | no-more | exclude ! Time:', pattern: rb(String.raw`^! device: \S+ \([^,]+, EOS-(\S+)\)`) },
   ],
   secrets: [
     gsub(rb(String.raw`^(snmp-server community).*`), '$1 <configuration removed>'),

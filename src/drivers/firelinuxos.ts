@@ -26,6 +26,10 @@ export const firelinuxos: Driver = {
     { command: 'show inventory', process: (cfg) => commentLines(cfg, C) },
     { command: 'show running-config all', process: (cfg) => sliceLines(cfg, 3).replace(rb(String.raw`^: [^\n]*\n`, 'g'), '') },
   ],
+  facts: [
+    { fact: 'model', command: 'show version system', pattern: rb(String.raw`^Model\s*:\s*(.+?) \(\d+\) Version`) },
+    { fact: 'osVersion', command: 'show version system', pattern: rb(String.raw`^Model\s*:[^\n]* Version (\S+)`) },
+  ],
   secrets: [
     gsub(rb(String.raw`enable password (\S+) (.*)`), 'enable password <secret hidden> $2'),
     gsub(rb(String.raw`username (\S+) password (\S+) (.*)`), 'username $1 password <secret hidden> $3'),

@@ -30,6 +30,11 @@ export const fortios: Driver = {
     },
     { command: 'show', process: (cfg) => rejectLines(cfg, '#config-version=') },
   ],
+  facts: [
+    { fact: 'model', command: 'get system status', pattern: rb(String.raw`^Platform Type\s*:\s*(\S+)`) },
+    { fact: 'osVersion', command: 'get system status', pattern: rb(String.raw`^Version\s*:\s*(\S+)`) },
+    { fact: 'serial', command: 'get system status', pattern: rb(String.raw`^Serial Number\s*:\s*(\S+)`) },
+  ],
   secrets: FORTI_SECRETS,
   significant: FORTI_SIGNIFICANT_KEYS,
   restore: { method: 'merge' },

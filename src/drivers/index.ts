@@ -37,7 +37,6 @@ import { siklu } from './siklu.ts';
 
 /** Drivers for the platforms with Oxidized recordings (ported byte-compatible). */
 export const CORE_DRIVERS: readonly Driver[] = [
-] = [
   ios, aoscx, aosw, arubainstant, asa, eos, efos, firelinuxos, fsos, garderos, nxos, vyos, smartbyte, quantaos, tnsr, vsololt, fortigate, fortios, junos, routeros, opnsense, eatonnetwork, cumulus, apcaos,
   aos7, asyncos, fastiron, firewareos, linuxgeneric, mtrlrfs, siklu,
 ];

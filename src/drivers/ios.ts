@@ -5,6 +5,19 @@ import { commentLines, dropFirstLast, gsub, lines, matches, rb, rejectLines, sli
 
 const C = '! ';
 
+// show version patterns, compiled once
+const V0 = rb(String.raw`^Slave in slot (\d+) is running`);
+const V1 = rb(String.raw`^Compiled (.*)$`);
+const V2 = rb(String.raw`^(?:Cisco )?IOS .* Software,? \(([A-Za-z0-9_-]*)\), .*Version\s+(.*)$`);
+const V3 = rb(String.raw`^ROM: (IOS \S+ )?(System )?Bootstrap.*(Version.*)$`);
+const V4 = rb(String.raw`^BOOTFLASH: .*(Version.*)$`);
+const V5 = rb(String.raw`^(\d+[kK]) bytes of (non-volatile|NVRAM)`);
+const V6 = rb(String.raw`^(\d+[kK]) bytes of (flash memory|flash internal|processor board System flash|ATA CompactFlash)`, 'i');
+const V7 = rb(String.raw`^(\d+[kK]) bytes of (Flash|ATA)?.*PCMCIA .*(slot|disk) ?(\d)`, 'i');
+const V8 = rb(String.raw`(\S+(?:\sseries)?)\s+(?:\(([\S ]+)\)\s+processor|\(revision[^)]+\)).*\s+with (\S+k) bytes`, 'i');
+const V9 = rb(String.raw`processor board id (\S+)`, 'i');
+const V10 = rb(String.raw`^System image file is "([^"]*)"$`);
+
 function showVersion(cfg: string, ctx: DriverContext): string {
   const ls = lines(cfg);
   const out: (string | undefined)[] = [ls[0] ?? ''];
@@ -12,21 +25,21 @@ function showVersion(cfg: string, ctx: DriverContext): string {
     let slave = '';
     let slaveslot = '';
     let m: RegExpExecArray | null;
-    if ((m = rb(String.raw`^Slave in slot (\d+) is running`).exec(line))) {
+    if ((m = V0.exec(line))) {
       slave = ' Slave:';
       slaveslot = `, slot ${m[1]}`;
     }
-    if ((m = rb(String.raw`^Compiled (.*)$`).exec(line))) out.push(`Image:${slave} Compiled: ${m[1]}`);
-    if ((m = rb(String.raw`^(?:Cisco )?IOS .* Software,? \(([A-Za-z0-9_-]*)\), .*Version\s+(.*)$`).exec(line))) {
+    if ((m = V1.exec(line))) out.push(`Image:${slave} Compiled: ${m[1]}`);
+    if ((m = V2.exec(line))) {
       out.push(`Image:${slave} Software: ${m[1]}, ${m[2]}`);
       ctx.facts.osVersion ??= m[2].split(',')[0].trim();
     }
-    if ((m = rb(String.raw`^ROM: (IOS \S+ )?(System )?Bootstrap.*(Version.*)$`).exec(line))) out.push(`ROM Bootstrap: ${m[3]}`);
-    if ((m = rb(String.raw`^BOOTFLASH: .*(Version.*)$`).exec(line))) out.push(`BOOTFLASH: ${m[1]}`);
-    if ((m = rb(String.raw`^(\d+[kK]) bytes of (non-volatile|NVRAM)`).exec(line))) out.push(`Memory: nvram ${m[1]}`);
-    if ((m = rb(String.raw`^(\d+[kK]) bytes of (flash memory|flash internal|processor board System flash|ATA CompactFlash)`, 'i').exec(line))) out.push(`Memory: flash ${m[1]}`);
-    if ((m = rb(String.raw`^(\d+[kK]) bytes of (Flash|ATA)?.*PCMCIA .*(slot|disk) ?(\d)`, 'i').exec(line))) out.push(`Memory: pcmcia ${m[2] ?? ''} ${m[3]}${m[4]} ${m[1]}`);
-    if ((m = rb(String.raw`(\S+(?:\sseries)?)\s+(?:\(([\S ]+)\)\s+processor|\(revision[^)]+\)).*\s+with (\S+k) bytes`, 'i').exec(line))) {
+    if ((m = V3.exec(line))) out.push(`ROM Bootstrap: ${m[3]}`);
+    if ((m = V4.exec(line))) out.push(`BOOTFLASH: ${m[1]}`);
+    if ((m = V5.exec(line))) out.push(`Memory: nvram ${m[1]}`);
+    if ((m = V6.exec(line))) out.push(`Memory: flash ${m[1]}`);
+    if ((m = V7.exec(line))) out.push(`Memory: pcmcia ${m[2] ?? ''} ${m[3]}${m[4]} ${m[1]}`);
+    if ((m = V8.exec(line))) {
       const [, sproc, cpu = '', mem] = m;
       let cpuxtra = '';
       out.push(`Chassis type:${slave} ${sproc}`);
@@ -34,7 +47,7 @@ function showVersion(cfg: string, ctx: DriverContext): string {
       ctx.facts.model ??= sproc;
       const next = ls[i + 1];
       let p: RegExpExecArray | null;
-      if (next !== undefined && (p = rb(String.raw`processor board id (\S+)`, 'i').exec(next))) {
+      if (next !== undefined && (p = V9.exec(next))) {
         out.push(`Processor ID: ${p[1]}`);
         ctx.facts.serial ??= p[1];
       }
@@ -54,7 +67,7 @@ function showVersion(cfg: string, ctx: DriverContext): string {
       const s = strip(line);
       out.push(s === line ? undefined : s);
     }
-    if ((m = rb(String.raw`^System image file is "([^"]*)"$`).exec(line))) out.push(`Image: ${m[1]}`);
+    if ((m = V10.exec(line))) out.push(`Image: ${m[1]}`);
   });
   out.push('\n');
   return commentLines(out.map((x) => x ?? '').join('\n'), C);

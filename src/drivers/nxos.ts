@@ -43,6 +43,7 @@ export const nxos: Driver = {
     },
   ],
   facts: [
+    { fact: 'serial', command: 'show version', pattern: rb(String.raw`Processor Board ID (\S+)`, 'i') },
     { fact: 'osVersion', command: 'show version', pattern: rb(String.raw`^\s*NXOS: version (\S+)`) },
     { fact: 'model', command: 'show version', pattern: rb(String.raw`^\s*cisco (Nexus\s?\S+.*?) (?:[cC]hassis|[sS]upervisor)`) },
   ],

@@ -82,8 +82,9 @@ export type TextRule = RewriteRule | ((text: string) => string);
 
 /**
  * Expect handler (Oxidized `expect`): tried on every received chunk, in order, against the
- * recent part of the receive buffer (the engine scans from the start of the line where the
- * previous chunk ended, so `^` anchors still work and old output is not rescanned).
+ * recent part of the receive buffer: the engine scans from a line start about 256 chars
+ * before the new chunk, so `^` anchors still work, a match split over two chunks is found,
+ * and old output is not rescanned. Keep patterns to one or two lines.
  */
 export interface ExpectHandler {
   /** What to look for. Use `g` to rewrite every occurrence (e.g. escape codes), else the first is rewritten. */

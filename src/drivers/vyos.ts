@@ -21,7 +21,7 @@ export const vyos: Driver = {
     { command: 'show version', process: (cfg) => commentLines(cfg, C) },
     { command: 'show configuration commands | no-more' },
   ],
-  facts: [{ fact: 'osVersion', command: 'show version', pattern: rb(String.raw`^Version:\s+(\S+)`) }],
+  facts: [{ fact: 'osVersion', command: 'show version', pattern: rb(String.raw`^Version:\s+(?:VyOS\s+)?(\S+)`) }],
   secrets: [
     gsub(rb(String.raw`secret (\S+).*`), 'secret <secret removed>'),
     gsub(rb(String.raw`password (\S+).*`), 'password <secret removed>'),

@@ -47,6 +47,8 @@ const DEFAULT_USERNAME_PROMPT = /(?:[uU]sername|[lL]ogin|User(?: Name)?):\s*$/;
 const MAX_PROMPT_LEN = 512;
 /** Expect handlers rescan this much already-seen text (from a line start) for matches split over chunks. */
 const EXPECT_OVERLAP = 256;
+/** Above this size the live (scanned) part of the buffer is compacted. */
+const LIVE_MAX = 8192;
 
 interface CompiledHandler {
   re: RegExp;
@@ -75,7 +77,13 @@ function shown(s: string): string {
 
 /** Reads a ShellChannel: buffer, expect handlers, prompt waits with deadlines. */
 class ShellReader {
-  buf = '';
+  /**
+   * The receive buffer is `settled.join('') + live`. Only `live` (which always starts at a
+   * line start and keeps at least EXPECT_OVERLAP chars of already-seen text) is scanned and
+   * rewritten, so a long paged output is not copied or rescanned on every chunk.
+   */
+  private settled: string[] = [];
+  private live = '';
   inLogin = true;
   private waiter: Waiter | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -109,20 +117,36 @@ class ShellReader {
     });
   }
 
+  /** Empty the buffer. */
+  reset(): void {
+    this.settled = [];
+    this.live = '';
+    for (const h of this.handlers) h.lastEnd = -1;
+  }
+
+  /** The whole buffer, and empty it. */
+  take(): string {
+    const out = this.settled.length ? this.settled.join('') + this.live : this.live;
+    this.reset();
+    return out;
+  }
+
   lastLine(): string {
-    return this.buf.slice(this.buf.lastIndexOf('\n') + 1);
+    return this.live.slice(this.live.lastIndexOf('\n') + 1);
   }
 
   send(data: string): void {
     if (this.ch.closed) return;
-    this.ch.write(Buffer.from(data, 'latin1'));
+    // UTF-8 on the wire: credentials may hold any character; commands and keys are ASCII
+    this.ch.write(Buffer.from(data, 'utf8'));
   }
 
   private onChunk(chunk: Buffer): void {
     this.received += chunk.length;
-    const prevLen = this.buf.length;
-    this.buf += chunk.toString('latin1');
+    const prevLen = this.live.length;
+    this.live += chunk.toString('latin1');
     if (this.handlers.length) this.runExpect(prevLen);
+    if (this.live.length > LIVE_MAX) this.compact();
     if (this.waiter) {
       this.waiter.sawData = true;
       this.armIdle();
@@ -130,19 +154,28 @@ class ShellReader {
     }
   }
 
+  /** Move old complete lines out of `live`, keeping EXPECT_OVERLAP chars from a line start. */
+  private compact(): void {
+    const cut = this.live.lastIndexOf('\n', this.live.length - EXPECT_OVERLAP - 1);
+    if (cut <= 0) return;
+    this.settled.push(this.live.slice(0, cut + 1));
+    this.live = this.live.slice(cut + 1);
+    for (const h of this.handlers) h.lastEnd = Math.max(-1, h.lastEnd - (cut + 1));
+  }
+
   private runExpect(prevLen: number): void {
     let from = Math.max(0, prevLen - EXPECT_OVERLAP);
-    from = from === 0 ? 0 : this.buf.lastIndexOf('\n', from - 1) + 1;
+    from = from === 0 ? 0 : this.live.lastIndexOf('\n', from - 1) + 1;
     for (const h of this.handlers) {
       if (h.loginOnly && !this.inLogin) continue;
-      const start = Math.min(from, this.buf.length);
-      const tail = this.buf.slice(start);
+      const start = Math.min(from, this.live.length);
+      const tail = start === 0 ? this.live : this.live.slice(start);
       if (h.all) {
         h.re.lastIndex = 0;
         if (!h.re.test(tail)) continue;
         h.re.lastIndex = 0;
-        if (h.action === 'clear') this.buf = '';
-        else if (h.action === 'delete') this.buf = this.buf.slice(0, start) + tail.replace(h.re, h.replaceWith);
+        if (h.action === 'clear') this.reset();
+        else if (h.action === 'delete') this.live = this.live.slice(0, start) + tail.replace(h.re, h.replaceWith);
         if (h.send !== undefined) this.send(h.send);
         continue;
       }
@@ -154,9 +187,9 @@ class ShellReader {
         if (at + m[0].length <= h.lastEnd) continue;
         h.lastEnd = at + m[0].length;
       } else if (h.action === 'clear') {
-        this.buf = '';
+        this.reset();
       } else {
-        this.buf = this.buf.slice(0, at) + h.replaceWith + this.buf.slice(at + m[0].length);
+        this.live = this.live.slice(0, at) + h.replaceWith + this.live.slice(at + m[0].length);
       }
       if (h.send !== undefined) this.send(h.send);
     }
@@ -248,14 +281,7 @@ function isBlock(s: Step): s is BlockSpec {
 
 /** Decode the final text: UTF-8 when it is valid UTF-8, else keep one char per byte. */
 function decodeText(s: string): string {
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return s;
+  if (!/[^\x00-\x7f]/.test(s)) return s;
   const b = Buffer.from(s, 'latin1');
   return isUtf8(b) ? b.toString('utf8') : s;
 }
@@ -424,12 +450,10 @@ class Runner {
     const deadline = this.startDeadline();
     deadline.catch(() => {});
     this.runRaw = async (command) => {
-      reader.buf = '';
+      reader.reset();
       reader.send(command + this.term);
       await reader.wait(promptTest, `the prompt after "${command}"`);
-      const out = reader.buf;
-      reader.buf = '';
-      return out.replaceAll('\r\n', '\n');
+      return reader.take().replaceAll('\r\n', '\n');
     };
     const run = async (): Promise<SessionResult> => {
       await this.login(reader);
@@ -465,18 +489,18 @@ class Runner {
         if (sentUser++ > 0 || this.ctx.username === undefined) {
           throw new NetkeepError(sentUser > 1 ? 'auth_failed' : 'config_error', sentUser > 1 ? 'the device asked for the username again: login refused; check the credentials' : 'the device asks for a username but the credential profile has none');
         }
-        reader.buf = '';
+        reader.reset();
         reader.send(this.ctx.username + this.term);
       } else if (passRe && passRe.test(last)) {
         if (sentPass++ > 0 || this.ctx.password === undefined) {
           throw new NetkeepError(sentPass > 1 ? 'auth_failed' : 'config_error', sentPass > 1 ? 'the device asked for the password again: login refused; check the credentials' : 'the device asks for a password but the credential profile has none');
         }
-        reader.buf = '';
+        reader.reset();
         reader.send(this.ctx.password + this.term);
       }
       return false;
     }, `the first prompt (driver ${d.id}, prompt ${d.prompt})`);
-    reader.buf = '';
+    reader.reset();
   }
 
   private async doEnable(reader: ShellReader): Promise<void> {
@@ -485,7 +509,7 @@ class Runner {
     const command = e.commandFor ? e.commandFor(setting) : (e.command ?? 'enable');
     const pwRe = e.passwordPrompt ?? DEFAULT_PASSWORD_PROMPT;
     const privRe = new RegExp((e.prompt ?? this.driver.prompt).source, (e.prompt ?? this.driver.prompt).flags.replace(/[gy]/g, ''));
-    reader.buf = '';
+    reader.reset();
     reader.send(command + (e.raw ? '' : this.term));
     const seen = { pw: false };
     await reader.wait((last) => {
@@ -501,7 +525,7 @@ class Runner {
         if (!e.alwaysAnswerPassword) throw new NetkeepError('config_error', `the device asks for a password after "${command}" but no enable password is configured; set enablePassword in the credential profile`);
         pw = '';
       }
-      reader.buf = '';
+      reader.reset();
       reader.send(pw + this.term);
       const again = { pw: false };
       await reader.wait((last) => {
@@ -511,7 +535,7 @@ class Runner {
       }, 'the privileged prompt after the enable password');
       if (again.pw) throw new NetkeepError('auth_failed', 'the device refused the enable password; check enablePassword in the credential profile');
     }
-    reader.buf = '';
+    reader.reset();
   }
 
   private async setupStep(reader: ShellReader, s: SessionStep): Promise<void> {
@@ -521,13 +545,13 @@ class Runner {
     }
     if (s.when && !s.when(this.ctx)) return;
     const text = typeof s.send === 'function' ? s.send(this.ctx) : s.send;
-    reader.buf = '';
+    reader.reset();
     reader.send(text + (s.raw ? '' : this.term));
     const wait = s.wait ?? 'prompt';
     const what = s.secret ? 'the answer to a secret' : `the answer to "${text}"`;
     if (wait === 'prompt') await reader.wait((l) => matches(this.driver.prompt, l), what);
     else if (wait instanceof RegExp) await reader.wait((l) => matches(wait, l), `${wait} (${what})`);
-    reader.buf = '';
+    reader.reset();
   }
 
   private teardownStep(reader: ShellReader, s: SessionStep): void {

@@ -134,13 +134,19 @@ export class RecordingSession implements DeviceSession {
   private cursor = 0;
   private done = false;
   private readonly map: Map<string, string> | undefined;
+  /** Every proper prefix of every key (map form), so a partial input is checked in O(1). */
+  private readonly prefixes: Set<string> | undefined;
 
   constructor(recording: Recording, overrides?: Map<string, string>) {
     this.recording = recording;
     this.overrides = overrides ?? new Map();
     if (recording.form === 'map') {
       this.map = new Map();
-      for (const e of recording.entries) this.map.set(e.key, e.value);
+      this.prefixes = new Set();
+      for (const e of recording.entries) {
+        this.map.set(e.key, e.value);
+        for (let i = 1; i < e.key.length; i++) this.prefixes.add(e.key.slice(0, i));
+      }
     }
   }
 
@@ -198,10 +204,7 @@ export class RecordingSession implements DeviceSession {
   }
 
   private canBecomeKey(buf: string): boolean {
-    if (this.map) {
-      for (const k of this.map.keys()) if (k.startsWith(buf)) return true;
-      return false;
-    }
+    if (this.map) return this.prefixes!.has(buf) || this.map.has(buf);
     const e = this.recording.entries[this.cursor];
     return !!e && e.key.startsWith(buf);
   }
