@@ -183,6 +183,14 @@ export interface CommandSpec {
   discard?: boolean;
   /** Where the result goes: 'pre' before, 'main' (default), 'post' after all main commands. */
   phase?: 'pre' | 'main' | 'post';
+  /**
+   * This command's output is the configuration itself: if the device rejects it (the driver's
+   * `rejected` pattern, or the generic one), the backup fails with `command_rejected` instead of
+   * storing an error message as a config. Default: true for commands that look like a config
+   * dump (running-config, startup-config, show configuration, export, ...), false otherwise —
+   * informational commands that old firmware lacks stay tolerated, as in Oxidized.
+   */
+  essential?: boolean;
 }
 
 /**
@@ -256,6 +264,8 @@ export interface Driver {
   teardown?: SessionStep[];
   /** The backup: commands and blocks in declaration order (`phase` reorders pre/post). */
   commands: Step[];
+  /** How this platform says "I refuse that command"; default GENERIC_REJECTED in session/engine.ts. */
+  rejected?: RegExp;
   /** Applied to every command output first (Oxidized `cmd :all`). Functions run in order. */
   cleanup?: CleanupFn[];
   /**

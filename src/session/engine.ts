@@ -13,6 +13,14 @@ import { DEFAULT_TIMEOUTS, type Connection, type Credentials, type ShellChannel,
 import type { BlockSpec, CommandSpec, Driver, DriverContext, EnableSetting, Facts, OutputProcessor, SessionStep, Step } from '../drivers/types.ts';
 import { applyRules, matches } from '../drivers/helpers.ts';
 
+
+/** Commands whose output is the configuration itself (see CommandSpec.essential). */
+const CONFIG_COMMAND = /(running|startup|current)-config|show conf|show run\b|display current|\bexport\b|show configuration|config\.xml|get-config|^show(\s*\|.*)?$|^show full-configuration/i;
+
+/** How most CLIs refuse a command: the error is at the start of the output. */
+export const GENERIC_REJECTED =
+  /^\s*(% ?(Invalid|Unknown|Unrecognized|Incomplete|Ambiguous)[^\n]*|(Syntax|Parse) error[^\n]*|error: (syntax error|unknown command)[^\n]*|Invalid (command|input)[^\n]*|Unknown (command|action)[^\n]*|Command not found[^\n]*|% ?(Error|Access denied|Authorization failed)[^\n]*)$/im;
+
 export interface SessionOptions {
   driver: Driver;
   credentials?: Credentials;
@@ -315,6 +323,7 @@ class Runner {
   private readonly term: string;
   private readonly ctx: DriverContext;
   private readonly raw: RawOutput[] | undefined;
+  private lastRaw = '';
   private runRaw: (command: string) => Promise<string> = async () => {
     throw new NetkeepError('internal', 'session not started');
   };
@@ -376,9 +385,26 @@ class Runner {
     if (this.abortListener) this.opts.signal?.removeEventListener('abort', this.abortListener);
   }
 
+  /** Fail with command_rejected when the last raw output is the device refusing `command`. */
+  private checkRejected(command: string): void {
+    const out = this.lastRaw;
+    const pattern = this.driver.rejected ?? GENERIC_REJECTED;
+    // only the head of the output: a config may legitimately contain such words further down
+    const head = out.split('\n', 6).join('\n');
+    const m = pattern.exec(head);
+    if (m) {
+      throw new NetkeepError(
+        'command_rejected',
+        `the device rejected "${command}" (${m[0].trim()}); check that the account's privilege level allows it and that the driver (${this.driver.id}) fits this device`,
+        { command, answer: head.slice(0, 500) },
+      );
+    }
+  }
+
   /** Run a command and apply cleanup, secret masking, facts and `process`. */
   private async cmd(command: string, process?: OutputProcessor): Promise<string> {
     let out = await this.runRaw(command);
+    this.lastRaw = out;
     this.raw?.push({ command, output: out });
     for (const f of this.driver.cleanup ?? []) out = f(out, command, this.ctx);
     for (const r of this.driver.facts ?? []) {
@@ -401,6 +427,7 @@ class Runner {
     const command = typeof spec.command === 'function' ? spec.command(this.ctx) : spec.command;
     let out = await this.cmd(command);
     if (spec.fallback && matches(spec.fallback.when, out)) out = await this.cmd(spec.fallback.command);
+    else if (spec.essential ?? CONFIG_COMMAND.test(command)) this.checkRejected(command);
     if (spec.discard) {
       if (spec.process) await spec.process(out, this.ctx);
       return '';
