@@ -103,7 +103,7 @@ export async function deviceCommand(argv: string[]): Promise<number> {
         process.stdout.write(
           table(
             ['NAME', 'ADDRESS', 'DRIVER', 'GROUP', 'ENABLED', 'STATUS', 'LAST SUCCESS'],
-            page.items.map((d) => [d.name, d.port ? `${d.address}:${d.port}` : d.address, d.driver, d.group_name ?? null, d.enabled, d.last_status ?? 'never', d.last_success_at ? new Date(d.last_success_at).toISOString() : null]),
+            page.items.map((d) => [d.name, d.port ? `${d.address}:${d.port}` : d.address, d.driver, d.group, d.enabled, d.last_status ?? 'never', d.last_success_at ? new Date(d.last_success_at).toISOString() : null]),
           ),
         );
         if (page.total > page.items.length) process.stderr.write(`netkeep: showing ${page.items.length} of ${page.total}; use --limit\n`);

@@ -25,10 +25,10 @@ export interface CommandSpec<O extends Options> {
   usage: string;
   summary: string;
   /** Lines shown under "Options:" (keep in step with `options`). */
-  help: string[];
+  help: readonly string[];
   options: O;
   /** How many positionals: [min, max]. */
-  positionals?: [number, number];
+  positionals?: readonly [number, number];
 }
 
 export const COMMON_HELP = [
