@@ -18,7 +18,7 @@ function clean(text: string): string {
 
 export const aireos: Driver = {
   id: 'aireos',
-  aliases: ['ciscowlc', 'cisco-wlc', 'wlc'],
+  aliases: ['cisco-wlc', 'wlc'],
   vendor: 'Cisco',
   platform: 'AireOS Wireless LAN Controller',
   protocols: ['ssh', 'telnet'],

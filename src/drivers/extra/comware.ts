@@ -5,7 +5,7 @@ import { commentLines, dropFirstLast, rejectLines } from '../helpers.ts';
 
 export const comware: Driver = {
   id: 'comware',
-  aliases: ['h3c', 'hpe-comware', '3com'],
+  aliases: ['hpe-comware', 'h3c-comware', '3com'],
   vendor: 'HPE / H3C',
   platform: 'Comware',
   protocols: ['ssh', 'telnet'],

@@ -4,7 +4,7 @@ import { rejectLines, sliceLines } from '../helpers.ts';
 
 export const edgeswitch: Driver = {
   id: 'edgeswitch',
-  aliases: ['ubnt-edgeswitch', 'unifi-switch'],
+  aliases: ['ubnt-edgeswitch'],
   vendor: 'Ubiquiti',
   platform: 'EdgeSwitch',
   protocols: ['ssh', 'telnet'],

@@ -14,7 +14,7 @@ const VT100 = /\x1b\[\??\d+(?:;\d+)*[A-Za-z]/g;
 
 export const procurve: Driver = {
   id: 'procurve',
-  aliases: ['aoss', 'arubaos-switch', 'aos-s', 'provision'],
+  aliases: ['arubaos-switch', 'aos-s', 'provision'],
   vendor: 'HPE (Aruba)',
   platform: 'ProCurve / ArubaOS-Switch (AOS-S)',
   protocols: ['ssh', 'telnet'],

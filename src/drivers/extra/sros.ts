@@ -7,7 +7,7 @@ const section = (command: string, body: string) => `# COMMAND: ${command}\n${bod
 
 export const sros: Driver = {
   id: 'sros',
-  aliases: ['timos', 'nokia-sros', '7750'],
+  aliases: ['timos', 'nokia-sros'],
   vendor: 'Nokia',
   platform: 'SR OS (classic CLI)',
   protocols: ['ssh', 'telnet'],

@@ -4,7 +4,7 @@ import { commentLines, dropFirstLast, rejectLines } from '../helpers.ts';
 
 export const vrp: Driver = {
   id: 'vrp',
-  aliases: ['huawei', 'huawei-vrp', 'ce'],
+  aliases: ['huawei', 'huawei-vrp'],
   vendor: 'Huawei',
   platform: 'VRP',
   protocols: ['ssh', 'telnet'],
