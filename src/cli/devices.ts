@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { openContext, type AppContext } from '../context.ts';
 import { createDevice, listDevices } from '../inventory/devices.ts';
+import { createGroup, findGroup } from '../inventory/groups.ts';
 import { importDevices, parseDeviceCsv } from '../inventory/csv.ts';
 import { audit } from '../auth/audit.ts';
 import { InputError } from '../errors.ts';
@@ -66,6 +67,10 @@ export async function deviceCommand(argv: string[]): Promise<number> {
         if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a number from 1 to 65535, not "${v.port}"`);
       }
       const device = await withContext(v, 'device add', async (ctx) => {
+        if (v.group && !(await findGroup(ctx.db, v.group))) {
+          const g = await createGroup(ctx.db, { name: v.group });
+          await audit(ctx.db, { ...cliActor(), action: 'group.create', targetType: 'group', targetId: g.id, result: 'ok', details: { name: g.name } });
+        }
         const d = await createDevice(ctx.db, {
           name: args.positionals[0]!,
           address: v.address!,
