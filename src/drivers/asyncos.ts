@@ -17,15 +17,23 @@ export const asyncos: Driver = {
   prompt: rb(String.raw`^\r*(\(?[\w. -]+\)?[#>]\s+)$`),
   comment: C,
   expect: [
-    // showconfig asks how to show passphrases: choose "plain" only when secrets are kept on purpose
-    { pattern: rb(String.raw`Do you want to include passphrases\?.*\[\S+\]>\s$`), send: '3\n' },
+    // showconfig asks how to show passphrases (AsyncOS 12+: a numbered menu ending in "[1]> ");
+    // answer 3 (plain) as Oxidized does and drop the whole menu from the buffer. The menu spans
+    // several lines, so the pattern must cross line breaks ([\s\S], not ".").
+    { pattern: rb(String.raw`Choose the passphrase option:[\s\S]*?\[\d\]>\s$`), send: '3\n' },
+    // older releases ask a yes/no question instead ("... [N]> "): a "3" would not be accepted there
+    { pattern: rb(String.raw`Do you want to include pass(?:word|phrase)s\?[\s\S]*?\[[YN]\]>\s$`), send: 'Y\n' },
     { pattern: rb(String.raw`-Press Any Key For More-+[^\n]*$`), send: ' ' },
   ],
   teardown: ['exit'],
   cleanup: [(cfg) => dropFirstLast(cfg)],
   commands: [
     { command: 'version', process: (cfg) => commentLines(rejectLines(cfg, rb(String.raw`^\s*(Up Time|Current Time|Time Zone|Uptime)`, 'i')), C) },
-    { command: 'showconfig', process: (cfg) => rejectLines(cfg, rb(String.raw`^\s*Current Time`)) },
+    {
+      command: 'showconfig',
+      // the device echoes the menu answer ("3" or "Y") before the XML: drop it with the blank lines around it
+      process: (cfg) => rejectLines(cfg.replace(/^\n*(?:3|Y)\n+/, ''), rb(String.raw`^\s*Current Time`)),
+    },
   ],
   restore: { method: 'replace', notes: 'loadconfig' },
   notes: 'Prompt verified against recorded prompts only; commands not yet verified on a recording.',

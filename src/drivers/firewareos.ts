@@ -16,6 +16,11 @@ export const firewareos: Driver = {
   // "[FAULT]WG<managed-by-wsm><master>>", "WG>"
   prompt: rb(String.raw`^(\[\w+\])?[\w.-]+(<[\w-]+>)*[#>]\s?$`),
   comment: C,
+  expect: [
+    // Fireware 11.9.3+ can show a logon disclaimer that must be accepted before the first prompt
+    // (Oxidized answers "yes" too); without this the login stalls on the question.
+    { pattern: rb(String.raw`I have read and accept the Logon Disclaimer message\. \(yes or no\)\? $`), send: 'yes\n', loginOnly: true },
+  ],
   teardown: ['exit'],
   cleanup: [(cfg) => dropFirstLast(cfg)],
   commands: [

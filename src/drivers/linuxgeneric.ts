@@ -45,6 +45,9 @@ export const linuxgeneric: Driver = {
   teardown: ['exit'],
   cleanup: [(cfg) => dropFirstLast(cfg)],
   commands: [{ label: 'files', phase: 'pre', run: dump }],
-  secrets: [gsub(rb(String.raw`^([^:\n]+):[^:\n]*:`), '$1:<secret hidden>:')],
+  // The password field of passwd/group lines only ("name:x:uid:" / "name:x:gid:"). The former rule
+  // (any "a:b:" at a line start) also rewrote `ip link` lines ("2: eth0: ...") and IPv6 routes
+  // and host entries ("2001:db8::/64", "ff02::1") in every command's output.
+  secrets: [gsub(rb(String.raw`^([A-Za-z_][\w.-]*\$?):[^:\n]*:(?=\d+:)`), '$1:<secret hidden>:')],
   notes: 'Prompt verified against recorded prompts only; commands not yet verified on a recording.',
 };

@@ -12,10 +12,11 @@ import { loadRecording, RecordingDevice } from '../../src/sim/recording.ts';
 import { PROMPTS } from './prompts.ts';
 
 const DIR = join(import.meta.dirname, '../fixtures/synthetic');
-const sims = readdirSync(DIR)
-  .filter((f) => f.endsWith('#simulation.yaml'))
-  .sort();
 const byId = new Map(extraDrivers.map((d) => [d.id, d]));
+// synthetic/ also holds sessions of core drivers (test/drivers-prompt-only); take the extra drivers' own
+const sims = readdirSync(DIR)
+  .filter((f) => f.endsWith('#simulation.yaml') && byId.has(f.split('#')[0]!))
+  .sort();
 const CREDENTIALS = { username: 'netkeep', password: 'synthetic-pass' };
 /** Recordings that need more than the default credentials (an enable password). */
 const EXTRA_CREDENTIALS: Record<string, { enablePassword: string }> = {
