@@ -130,6 +130,8 @@ export interface SimSshServerOptions {
   /** Private host key (OpenSSH/PEM). Default: an ed25519 key generated at start. */
   hostKey?: string;
   hostKeyType?: KeyType;
+  /** More host keys of other types (a device with an ed25519 and an RSA key). */
+  extraHostKeys?: string[];
   /** Restrict the algorithms (e.g. legacyOnlyAlgorithms() to play an old device). */
   algorithms?: AlgorithmLists;
   mode?: 'username' | 'port';
@@ -194,7 +196,8 @@ export class SimSshServer {
   private group(privateKey: string): HostKeyGroup {
     let g = this.groups.get(privateKey);
     if (g) return g;
-    const cfg: Record<string, unknown> = { hostKeys: [privateKey], ident: 'SSH-2.0-netkeep-sim' };
+    const keys = privateKey === this.defaultKey ? [privateKey, ...(this.opts.extraHostKeys ?? [])] : [privateKey];
+    const cfg: Record<string, unknown> = { hostKeys: keys, ident: 'SSH-2.0-netkeep-sim' };
     if (this.opts.banner) cfg.greeting = this.opts.banner;
     if (this.opts.algorithms) {
       const a = this.opts.algorithms;

@@ -161,6 +161,9 @@ export class SyntheticDevice implements SimDevice {
     if (o.publicKey && o.password === undefined) delete this.auth.password;
     const hostname = o.name.replace(/[^A-Za-z0-9-]/g, '-');
     const rnd = prng(seed ^ 0x5eed);
+    const lines = o.configLines ?? 300;
+    // Generated on first read, so a 10,000-device fleet costs memory only for the devices used.
+    let config: string | undefined;
     this.state = {
       hostname,
       model: MODELS[Math.floor(rnd() * MODELS.length)],
@@ -168,7 +171,12 @@ export class SyntheticDevice implements SimDevice {
         .toString()
         .padStart(8, '0')}`,
       osVersion: '17.9.4a',
-      runningConfig: generateConfig(hostname, o.configLines ?? 300, seed),
+      get runningConfig(): string {
+        return (config ??= generateConfig(hostname, lines, seed));
+      },
+      set runningConfig(text: string) {
+        config = text;
+      },
       revision: 1,
       changedAt: new Date(Date.UTC(2026, 0, 1, 12, 0, 0)),
     };

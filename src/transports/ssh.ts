@@ -7,6 +7,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, AnyAuthMethod } from 'ssh2';
 import { NetkeepError, classify } from '../errors.ts';
 import { algorithmsFor } from './algorithms.ts';
+import type { AlgorithmLists } from './algorithms.ts';
 import { DEFAULT_TIMEOUTS } from './types.ts';
 import type { Connection, ConnectOptions, ExecResult, ShellChannel, Timeouts } from './types.ts';
 
@@ -179,7 +180,7 @@ class SshShell implements ShellChannel {
     this.owner = owner;
     const onData = (chunk: Buffer) => {
       owner.deadlines.touch();
-      if (this.dataListener) this.dataListener(chunk);
+      if (this.dataListener && this.pending.length === 0) this.dataListener(chunk);
       else this.pending.push(chunk);
     };
     stream.on('data', onData);
@@ -194,11 +195,19 @@ class SshShell implements ShellChannel {
     this.stream.write(data);
   }
 
+  /**
+   * Output that arrived before a listener was registered (the greeting) is delivered on the
+   * next microtask, never synchronously inside onData(): the engine is then already waiting.
+   */
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListener = listener;
-    const p = this.pending;
-    this.pending = [];
-    for (const c of p) listener(c);
+    if (this.pending.length) {
+      queueMicrotask(() => {
+        const p = this.pending;
+        this.pending = [];
+        for (const c of p) this.dataListener?.(c);
+      });
+    }
   }
 
   onClose(listener: (err?: Error) => void): void {
@@ -241,6 +250,7 @@ class SshConnection implements Connection {
     this.client = new Client();
     this.sock = net.connect({ host: opts.host, port, noDelay: true });
     this.sock.setNoDelay(true);
+    this.sock.on('error', () => {}); // ssh2 reports socket errors; this only keeps a late one from crashing
   }
 
   /** The error a channel reports when the connection went away under it. */
@@ -313,7 +323,7 @@ class SshConnection implements Connection {
           if (sameHostKey(policy.pinned, seen)) return verify(true);
           hostKeyError = new NetkeepError(
             'host_key_changed',
-            `${where}: the SSH host key changed (pinned ${policy.pinned.split(/\s+/)[0]} key, device now shows ${seen.split(' ')[0]} ${fingerprint(blob)}); verify with the device owner that the key change is expected, then accept the new key with 'netkeep devices accept-key'`,
+            `${where}: the SSH host key changed (pinned ${policy.pinned.split(/\s+/)[0]} key, device now shows ${seen.split(' ')[0]} ${fingerprint(blob)}); verify with the device owner that the key change is expected, then accept the new key with 'netkeep device accept-key DEVICE' (or in the web UI)`,
             { seen, pinned: policy.pinned },
           );
           return verify(false);
@@ -343,7 +353,7 @@ class SshConnection implements Connection {
           username,
           readyTimeout: 0, // our own deadline covers TCP + handshake + auth
           keepaliveInterval: 0,
-          algorithms: algorithmsFor(opts.algorithms ?? 'modern') as never,
+          algorithms: withPinnedKeyFirst(algorithmsFor(opts.algorithms ?? 'modern'), policy.pinned) as never,
           hostVerifier: hostVerifier as never,
           authHandler: (_methodsLeft: string[] | null, _partial: boolean | null, next: (a: AnyAuthMethod | false) => void) => {
             next(authQueue.length ? authQueue.shift()! : false);
@@ -447,8 +457,26 @@ class SshConnection implements Connection {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.execs.size) {
+      const err = new NetkeepError('internal', `${this.where}: the connection was closed while a command was still running on an exec channel`);
+      for (const e of [...this.execs]) e(err);
+    }
     this.release();
   }
+}
+
+/**
+ * A device with several host keys shows the one whose type we list first; list the pinned
+ * key's type first so that a device with an ed25519 and an RSA key is not taken for a
+ * changed one.
+ */
+function withPinnedKeyFirst(lists: AlgorithmLists, pinned: string | undefined): AlgorithmLists {
+  if (!pinned) return lists;
+  const type = pinned.trim().split(/\s+/)[0];
+  const family = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+  const first = lists.serverHostKey.filter((a) => family.includes(a));
+  if (first.length === 0) return lists;
+  return { ...lists, serverHostKey: [...first, ...lists.serverHostKey.filter((a) => !family.includes(a))] };
 }
 
 function fingerprint(blob: Buffer): string {

@@ -245,15 +245,20 @@ class TelnetShell implements ShellChannel {
 
   deliver(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (this.dataListener) this.dataListener(chunk);
+    if (this.dataListener && this.pending.length === 0) this.dataListener(chunk);
     else this.pending.push(chunk);
   }
 
+  /** Output received before a listener was registered is delivered on the next microtask. */
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListener = listener;
-    const p = this.pending;
-    this.pending = [];
-    for (const c of p) listener(c);
+    if (this.pending.length) {
+      queueMicrotask(() => {
+        const p = this.pending;
+        this.pending = [];
+        for (const c of p) this.dataListener?.(c);
+      });
+    }
   }
 
   onClose(listener: (err?: Error) => void): void {
@@ -361,7 +366,9 @@ class TelnetConnection implements Connection {
       const examine = () => {
         const tail = text.length > 4096 ? text.slice(-4096) : text;
         const lastLine = tail.slice(tail.lastIndexOf('\n') + 1).replace(/\r/g, '');
-        if (state === 'after-password' && LOGIN_FAILED.test(tail)) return authFailed();
+        // "Login invalid" and friends decide only when no CLI prompt follows (a MOTD may
+        // well say "access denied to unauthorised users").
+        const refused = state === 'after-password' && LOGIN_FAILED.test(tail);
         if (passRe.test(lastLine)) {
           if (creds.password === undefined) {
             return this.fail(new NetkeepError('config_error', `${where}: the device asks for a password but the credential profile has none; add the password`));
@@ -390,8 +397,8 @@ class TelnetConnection implements Connection {
         // Some devices print a banner after the password and a prompt we do not recognise;
         // after a short silence with output, hand over and let the driver judge the prompt.
         if (state === 'after-password' && text.trim().length > 0) {
-          if (quiet) quiet.refresh();
-          else quiet = setTimeout(() => done(), 500);
+          if (quiet) clearTimeout(quiet);
+          quiet = setTimeout(() => (refused ? authFailed() : done()), 500);
         }
       };
 
@@ -418,6 +425,7 @@ class TelnetConnection implements Connection {
       this.sock.on('error', (err) => this.fail(classify(err, where)));
       this.sock.on('close', () => {
         if (!settled) {
+          if (state === 'after-password' && LOGIN_FAILED.test(text)) return authFailed();
           this.fail(new NetkeepError('connection_reset', `${where}: the device closed the telnet connection during login; check its VTY limits, ACLs and that telnet is enabled`));
           return;
         }

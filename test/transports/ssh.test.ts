@@ -109,6 +109,22 @@ describe('ssh host keys', () => {
     await expectNoLeaks(before);
   });
 
+  it('a device with an ed25519 and an RSA key matches whichever of them was pinned', async () => {
+    const ed = generateHostKey('ed25519');
+    const rsa = generateHostKey('rsa');
+    const two = new SimSshServer({ hostKey: ed.privateKey, extraHostKeys: [rsa.privateKey] });
+    await two.listen([new SyntheticDevice({ name: 'two1', password: 't' })]);
+    try {
+      for (const key of [ed.publicKey, rsa.publicKey]) {
+        const c = await connect({ host: '127.0.0.1', port: two.port, protocol: 'ssh', credentials: { username: 'two1', password: 't' }, hostKey: { pinned: key } });
+        expect(c.hostKey).toBe(key);
+        c.close();
+      }
+    } finally {
+      await two.close();
+    }
+  });
+
   it('no pinned key and no trust on first use → refused (config_error)', async () => {
     await expectFailure(() => connect(opts('pw1', { hostKey: {} })), 'config_error');
   });
@@ -141,6 +157,38 @@ describe('ssh algorithms', () => {
   });
 });
 
+describe('ssh algorithm profiles', () => {
+  it('modern offers no SHA-1 / CBC / group1; compatible adds group14-sha1 and CBC; legacy adds group1 and 3DES', async () => {
+    const { algorithmsFor } = await import('../../src/transports/algorithms.ts');
+    const m = algorithmsFor('modern');
+    const c = algorithmsFor('compatible');
+    const l = algorithmsFor('legacy');
+    expect([...m.kex, ...m.cipher, ...m.hmac, ...m.serverHostKey].filter((x) => /sha1|cbc|group1-|ssh-rsa|md5/.test(x))).toEqual([]);
+    expect(c.kex).toContain('diffie-hellman-group14-sha1');
+    expect(c.kex).not.toContain('diffie-hellman-group1-sha1');
+    expect(c.cipher).toContain('aes128-cbc');
+    expect(c.cipher).not.toContain('3des-cbc');
+    expect(l.kex).toContain('diffie-hellman-group1-sha1');
+    expect(l.cipher).toContain('3des-cbc');
+    expect(l.kex[0]).toBe(m.kex[0]); // modern first, so capable devices still get it
+    expect(() => algorithmsFor('bogus' as never)).toThrow(/modern, compatible or legacy/);
+  });
+
+  it('a device that speaks only DH group1 + 3DES: compatible fails, legacy connects', async () => {
+    const ancient = new SimSshServer({ hostKeyType: 'rsa', algorithms: { kex: ['diffie-hellman-group1-sha1'], serverHostKey: ['ssh-rsa'], cipher: ['3des-cbc'], hmac: ['hmac-sha1'], compress: ['none'] } });
+    await ancient.listen([new SyntheticDevice({ name: 'anc1', password: 'a' })]);
+    try {
+      const base = { host: '127.0.0.1', port: ancient.port, protocol: 'ssh' as const, credentials: { username: 'anc1', password: 'a' }, hostKey: { acceptAny: true }, timeouts: { connectMs: 5000 } };
+      await expectFailure(() => connect({ ...base, algorithms: 'compatible' }), 'protocol_error');
+      const conn = await connect({ ...base, algorithms: 'legacy' });
+      await readUntil(await conn.shell(), /anc1#$/);
+      conn.close();
+    } finally {
+      await ancient.close();
+    }
+  });
+});
+
 describe('ssh exec channel', () => {
   it('runs one command per channel', async () => {
     const conn = await connect(opts('pw1'));
@@ -164,6 +212,10 @@ describe('ssh deadlines and failures', () => {
     const before = handles();
     await expectFailure(() => connect({ ...opts('pw1'), port }), 'connect_refused');
     await expectNoLeaks(before);
+  });
+
+  it('a name that does not resolve → dns', async () => {
+    await expectFailure(() => connect({ ...opts('pw1'), host: 'no-such-host.invalid' }), 'dns');
   });
 
   it('a port that accepts but never speaks → timeout within the connect deadline', async () => {

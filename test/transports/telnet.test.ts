@@ -79,6 +79,27 @@ describe('telnet transport', () => {
     await expectNoLeaks(before);
   });
 
+  it('a MOTD that says "access denied" after a good login is not taken for a refusal', async () => {
+    const srv = new SimTelnetServer({ mode: 'port' });
+    const port = await srv.addDevice({
+      name: 'motd',
+      auth: { username: 'm', password: 'p' },
+      newSession: () => ({
+        finished: false,
+        greeting: () => [{ kind: 'send', data: 'WARNING: access denied to unauthorised users.\r\nrouter>' }],
+        input: () => [],
+        exec: () => [],
+      }),
+    });
+    try {
+      const conn = await connect({ ...opts('m', 'p'), port });
+      await readUntil(await conn.shell(), /router>$/);
+      conn.close();
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('wrong password → auth_failed', async () => {
     const before = handles();
     await expectFailure(() => connect(opts('tel1', 'wrong')), 'auth_failed');
