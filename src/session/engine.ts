@@ -120,9 +120,20 @@ class ShellReader {
     }));
     ch.onData((chunk) => this.onChunk(chunk));
     ch.onClose((err) => {
-      const why = err ? `: ${err.message}` : '';
-      this.fail(new NetkeepError('connection_reset', `the device closed the session${why}; check its session limits, ACLs and the driver (${this.deviceName})`, { lastLine: this.lastLine() }, { cause: err }));
+      // A normal logout closes the channel too: build the error only when someone waits or will.
+      this.closed = { err };
+      if (this.waiter) this.fail(this.closeError());
     });
+  }
+
+  private closed: { err?: Error } | undefined;
+
+  /** Why the channel closed: the transport's own classified error, else a reset. */
+  private closeError(): NetkeepError {
+    const err = this.closed?.err;
+    if (err instanceof NetkeepError) return err;
+    const why = err ? `: ${err.message}` : '';
+    return new NetkeepError('connection_reset', `the device closed the session${why}; check its session limits, ACLs and the driver (${this.deviceName})`, { lastLine: this.lastLine() }, { cause: err });
   }
 
   /** Empty the buffer. */
@@ -257,6 +268,7 @@ class ShellReader {
 
   /** Wait until `test(lastLine)` is true. */
   wait(test: Test, what: string): Promise<void> {
+    if (!this.failure && this.closed) this.fail(this.closeError());
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.waiter = { test, what, resolve, reject, sawData: false };
