@@ -20,6 +20,7 @@ import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
+import { storeRoutes } from './store-routes.ts';
 
 export interface ServerOptions {
   logger?: boolean | object;
@@ -298,6 +299,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       authRoutes(api, ctx, limiter);
       inventoryRoutes(api, ctx);
       backupRoutes(api, ctx);
+      storeRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -13,6 +13,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
   device: { summary: 'add, list and import devices', load: async () => (await import('./devices.ts')).deviceCommand },
   user: { summary: 'add, list users, set passwords', load: async () => (await import('./users.ts')).userCommand },
   token: { summary: 'create, list and revoke API tokens', load: async () => (await import('./users.ts')).tokenCommand },
+  history: { summary: 'list, show, download and diff stored versions', load: async () => (await import('./store.ts')).historyCommand },
+  verify: { summary: 're-read stored configs and report missing or corrupt ones', load: async () => (await import('./store.ts')).verifyCommand },
+  retention: { summary: 'apply retention (or --dry-run to see what would go)', load: async () => (await import('./store.ts')).retentionCommand },
+  import: { summary: 'import Oxidized or RANCID git history', load: async () => (await import('./store.ts')).importCommand },
+  keys: { summary: 'master key status, rotation and rewrap', load: async () => (await import('./store.ts')).keysCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./migrate.ts')).migrate },
 };
 

@@ -143,6 +143,25 @@ export interface BackupHistoryTable {
   trigger: Generated<string>;
   error_class: string | null;
   job_id: string | null;
+  /** netkeep (003_store): differs from the previous successful version of the same config. */
+  changed: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  /** netkeep (003_store): differs after the driver's volatile-line filter. */
+  significant: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+}
+
+/** netkeep (003_store): one stored blob; the bytes are in the blob store. */
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  stored_size: number;
+  compression: 'none' | 'zstd';
+  encryption: 'none' | 'aes-256-gcm';
+  key_id: string | null;
+  wrapped_key: string | null;
+  created_at: Generated<Date>;
+  last_verified_at: NullableTimestamp;
+  verify_status: Generated<string>;
+  verify_error: string | null;
 }
 
 export interface BackupMetadataTable {
@@ -165,6 +184,7 @@ export interface Database {
   backup_configs: BackupConfigsTable;
   backup_history: BackupHistoryTable;
   backup_metadata: BackupMetadataTable;
+  blobs: BlobsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -197,44 +197,6 @@ export async function deleteBackupConfig(db: Db, id: string): Promise<BackupConf
 
 export type BackupHistoryView = BackupHistory;
 
-export async function listDeviceHistory(
-  db: Db,
-  deviceIdOrName: string,
-  opts: { limit?: number; offset?: number; status?: string } = {},
-): Promise<{ items: BackupHistoryView[]; total: number }> {
-  const d = await getDevice(db, deviceIdOrName);
-  const { limit, offset } = page(opts);
-  let q = db.selectFrom('backup_history').where('device_id', '=', d.id);
-  if (opts.status) q = q.where('status', '=', opts.status);
-  const [items, count] = await Promise.all([
-    q.selectAll().orderBy('started_at', 'desc').orderBy('id').limit(limit).offset(offset).execute(),
-    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.n) };
-}
-
-/** The newest successful backup of a device; 404 no_backup when there is none. */
-export async function latestBackup(db: Db, deviceIdOrName: string): Promise<BackupHistoryView> {
-  const d = await getDevice(db, deviceIdOrName);
-  const r = await db
-    .selectFrom('backup_history')
-    .selectAll()
-    .where('device_id', '=', d.id)
-    .where('status', '=', 'success')
-    .orderBy('started_at', 'desc')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  if (!r) {
-    throw new InputError(
-      'no_backup',
-      `device "${d.name}" has no successful backup yet; trigger one (POST /api/v1/backups/devices/${d.id}/backup) or look at its history for failures`,
-      404,
-    );
-  }
-  return r;
-}
-
 export async function getBackupHistory(db: Db, id: string): Promise<BackupHistoryView> {
   const r = isUuid(id) ? await db.selectFrom('backup_history').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!r) throw new InputError('backup_not_found', `no backup with id "${id}"; list a device's backups with GET /api/v1/backups/devices/{id}/history`, 404);

@@ -1,3 +1,5 @@
+import { recordBackup, recordFailure } from '../../src/backup/record.ts';
+import { NetkeepError } from '../../src/errors.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { backends } from '../helpers/db.ts';
@@ -166,7 +168,7 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     expectProblem(await s.as('admin', { method: 'GET', url: `${V1}/users/carol` }), 404, 'user_not_found');
   });
 
-  it('validates backup configurations; history and latest are real; run, download and restore say 501', async () => {
+  it('validates backup configurations; history, latest and download are real; run and restore say 501', async () => {
     const bad = [
       [{ device_id: 'r1', backup_type: 'all-of-it' }, 'invalid_request'],
       [{ device_id: 'r1', backup_type: 'running-config', protocol: 'ftp' }, 'invalid_request'],
@@ -194,21 +196,23 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     const r1 = body(await s.as('viewer', { method: 'GET', url: `${V1}/devices/r1` }));
     const t0 = Date.now();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const row = await s.t.db
-        .insertInto('backup_history')
-        .values({ config_id: cfg.id, device_id: r1.id, status: i === 2 ? 'failure' : 'success', file_path: `b/${i}`, file_size: 10, checksum: 'a'.repeat(64), started_at: new Date(t0 + i * 1000), completed_at: new Date(t0 + i * 1000 + 10), error_message: i === 2 ? 'timeout' : null })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids.push(row.id);
+    const texts = ['hostname r1\ninterface Gi0/1\n description one\n', 'hostname r1\ninterface Gi0/1\n description two\n'];
+    for (const [i, text] of texts.entries()) {
+      const r = await recordBackup(s.ctx, { deviceId: r1.id, configId: cfg.id, text, startedAt: new Date(t0 + i * 1000), completedAt: new Date(t0 + i * 1000 + 10), trigger: 'api', driver: 'ios', durationMs: 10 });
+      ids.push(r.historyId);
     }
+    const fail = await recordFailure(s.ctx, { deviceId: r1.id, configId: cfg.id, error: new NetkeepError('timeout', 'no answer'), startedAt: new Date(t0 + 2000), completedAt: new Date(t0 + 2010), trigger: 'api' });
+    ids.push(fail.historyId);
     const hist = body(await s.as('viewer', { method: 'GET', url: `${V1}/backups/devices/r1/history?limit=2` }));
     expect(hist).toMatchObject({ total: 3, limit: 2, offset: 0 });
-    expect(hist.items.map((h: { file_path: string }) => h.file_path)).toEqual(['b/2', 'b/1']);
-    expect(body(await s.as('viewer', { method: 'GET', url: `${V1}/backups/devices/${r1.id}/latest` })).file_path).toBe('b/1');
+    expect(hist.items.map((h: { id: string }) => h.id)).toEqual([ids[2], ids[1]]);
+    expect(hist.items.map((h: { status: string }) => h.status)).toEqual(['failure', 'success']);
+    expect(body(await s.as('viewer', { method: 'GET', url: `${V1}/backups/devices/${r1.id}/latest` })).id).toBe(ids[1]);
+    const dl = await s.as('viewer', { method: 'GET', url: `${V1}/backups/history/${ids[0]}/download` });
+    expect(dl.statusCode).toBe(200);
+    expect(dl.body).toBe(texts[0]);
 
     expect(expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/devices/r1/backup` }), 501, 'not_implemented').detail).toContain('backup engine');
-    expect(expectProblem(await s.as('viewer', { method: 'GET', url: `${V1}/backups/history/${ids[0]}/download` }), 501, 'not_implemented').detail).toContain('blob store');
     expect(expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/history/${ids[0]}/restore`, payload: { dry_run: true } }), 501, 'not_implemented').detail).toContain('restore');
     expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/history/00000000-0000-4000-8000-000000000000/restore` }), 404, 'backup_not_found');
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // A real netkeep API server on a fresh database of the given back-end, with one user per role.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -29,7 +32,7 @@ export interface TestServer {
 export async function startServer(backend: BackendName, opts: ServerOptions = {}): Promise<TestServer> {
   const t = await freshDb(backend);
   const keyring = testKeyring();
-  const ctx: AppContext = { ndb: t, db: t.db, keyring, dataDir: '/nonexistent-netkeep-test', close: () => t.close() };
+  const ctx: AppContext = { ndb: t, db: t.db, keyring, dataDir: mkdtempSync(join(tmpdir(), 'netkeep-api-')), close: () => t.close() };
   const tokens = {} as Record<RoleName, string>;
   for (const role of ['admin', 'operator', 'viewer'] as const) {
     await createUser(t.db, { username: role, password: PASSWORDS[role], role });

@@ -9,6 +9,7 @@ import { createGroup } from '../../src/inventory/groups.ts';
 import { createUser } from '../../src/auth/users.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { backends } from '../helpers/db.ts';
+import { recordBackup } from '../../src/backup/record.ts';
 import { PASSWORDS, startServer, type TestServer } from './helpers.ts';
 
 type Caller = 'admin' | 'operator' | 'viewer' | 'anonymous';
@@ -26,6 +27,7 @@ interface Fixture {
 interface Shared {
   histDevice: string;
   backupId: string;
+  backupId2: string;
 }
 type Req = (c: Caller, f: Fixture, s: Shared) => Omit<InjectOptions, 'method'>;
 type Row = [expected: Record<Caller, number>, req: Req];
@@ -93,7 +95,9 @@ const MATRIX: Record<string, Row> = {
   [`POST ${V1}/backups/devices/:id/backup`]: [WRITERS(501), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/backup` })],
   [`GET ${V1}/backups/devices/:id/history`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/history` })],
   [`GET ${V1}/backups/devices/:id/latest`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/latest` })],
-  [`GET ${V1}/backups/history/:id/download`]: [AUTHED(501), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/download` })], // viewers: viewer_can_download (default true)
+  [`GET ${V1}/backups/history/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}` })],
+  [`GET ${V1}/backups/history/:id/download`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/download` })], // viewers: viewer_can_download (default true)
+  [`GET ${V1}/backups/diff`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/diff?from=${s.backupId}&to=${s.backupId2}` })],
   [`POST ${V1}/backups/history/:id/restore`]: [WRITERS(501), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/restore`, payload: {} })],
 };
 
@@ -116,12 +120,9 @@ describe.each(backends())('role matrix on %s', (backend) => {
     }
     const hd = await createDevice(db, { name: 'hist-dev', address: '192.0.2.99', driver: 'ios' });
     const hc = await createBackupConfig(db, { device_id: hd.id, backup_type: 'running-config' });
-    const h = await db
-      .insertInto('backup_history')
-      .values({ config_id: hc.id, device_id: hd.id, status: 'success', file_path: 'x', file_size: 1, checksum: 'c'.repeat(64), started_at: new Date(), completed_at: new Date() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    Object.assign(shared, { histDevice: hd.id, backupId: h.id });
+    const v1 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\n', startedAt: new Date(Date.now() - 60_000), completedAt: new Date(Date.now() - 59_000), trigger: 'api', driver: 'ios', durationMs: 1 });
+    const v2 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\nntp server 192.0.2.1\n', startedAt: new Date(), completedAt: new Date(), trigger: 'api', driver: 'ios', durationMs: 1 });
+    Object.assign(shared, { histDevice: hd.id, backupId: v1.historyId, backupId2: v2.historyId });
   });
   afterAll(async () => {
     await s?.close();

@@ -10,9 +10,7 @@ import {
   deleteBackupConfig,
   getBackupConfig,
   getBackupHistory,
-  latestBackup,
   listBackupConfigs,
-  listDeviceHistory,
   updateBackupConfig,
 } from '../../inventory/backup-configs.ts';
 import { getDevice, PROTOCOLS } from '../../inventory/devices.ts';
@@ -94,10 +92,6 @@ export const HistorySchema = Type.Object({
   trigger: Type.String(),
   job_id: Nullable(Type.String()),
 });
-const HistoryQuery = Type.Object(
-  { ...PageQueryProps, status: Type.Optional(Type.String({ maxLength: 50, description: 'success or failure' })) },
-  { additionalProperties: false },
-);
 const RunBody = Type.Object({ backup_type: Type.Optional(ConfigFields.backup_type) }, { additionalProperties: false });
 const RestoreBody = Type.Object(
   { dry_run: Type.Optional(Type.Boolean({ description: 'show what would change without pushing' })), mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('merge')])) },
@@ -162,33 +156,6 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
       const d = await getDevice(db, (req.params as IdParams).id);
       setTarget(req, 'device', d.id, { name: d.name });
       throw notImplemented('running a backup from the API', 'the netkeep backup engine and job queue (backup/ and schedule/)');
-    },
-  });
-  app.get('/backups/devices/:id/history', {
-    schema: { tags: ['backups'], summary: 'Backup history of a device, newest first', params: IdOrNameParams, querystring: HistoryQuery, response: responses({ 200: Paged(HistorySchema) }) },
-    config: { access: 'backups:read' },
-    handler: async (req) => {
-      const q = req.query as Static<typeof HistoryQuery>;
-      return paged(await listDeviceHistory(db, (req.params as IdParams).id, q), q);
-    },
-  });
-  app.get('/backups/devices/:id/latest', {
-    schema: { tags: ['backups'], summary: 'The newest successful backup of a device', params: IdOrNameParams, response: responses({ 200: HistorySchema }) },
-    config: { access: 'backups:read' },
-    handler: async (req) => toJson(await latestBackup(db, (req.params as IdParams).id)),
-  });
-  app.get('/backups/history/:id/download', {
-    schema: {
-      tags: ['backups'],
-      summary: 'Download a stored config (501 until the blob store is in)',
-      params: UuidParams,
-      response: responses({ 200: Type.String({ description: 'the config text (text/plain)' }) }),
-    },
-    config: { access: 'backups:download', action: 'backup.download', target: 'backup' },
-    handler: async (req) => {
-      const h = await getBackupHistory(db, (req.params as IdParams).id);
-      setTarget(req, 'backup', h.id, { device_id: h.device_id });
-      throw notImplemented('downloading a stored config', 'the netkeep blob store (store/)');
     },
   });
   app.post('/backups/history/:id/restore', {
