@@ -33,7 +33,19 @@ export interface NetkeepDb {
   readonly location: string;
   /** Run a multi-statement SQL script inside one transaction. */
   execScript(script: string): Promise<void>;
+  /**
+   * For libraries that speak to PostgreSQL themselves (pg-boss): on PGlite, the instance behind
+   * the same mutex as Kysely (so their statements never interleave with a Kysely transaction);
+   * on PostgreSQL, the connection URL.
+   */
+  readonly raw: { kind: 'pglite'; pglite: PGliteHandle } | { kind: 'postgres'; url: string };
   close(): Promise<void>;
+}
+
+/** The part of PGlite other libraries use, serialized with netkeep's own queries. */
+export interface PGliteHandle {
+  query<T = any>(query: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  exec(query: string): Promise<Array<{ rows: any[] }>>;
 }
 
 // int8 (counts, sizes, bigserial ids) as JS numbers on both backends; sizes stay below 2^53.
@@ -95,9 +107,14 @@ async function openPglite(opts: OpenOptions): Promise<NetkeepDb> {
   const mutex = new Mutex();
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, mutex) });
   let closed = false;
+  const handle: PGliteHandle = {
+    query: (text, params) => mutex.run(() => pglite.query(text, params)),
+    exec: (text) => mutex.run(() => pglite.exec(text)),
+  };
   return {
     kind: 'pglite',
     db,
+    raw: { kind: 'pglite', pglite: handle },
     location: opts.pgliteLoadDataDir ? 'PGlite (in memory)' : `PGlite in ${pgDir}`,
     execScript: (script) =>
       mutex.run(async () => {
@@ -145,6 +162,7 @@ async function openPostgres(opts: OpenOptions & { databaseUrl: string }): Promis
   return {
     kind: 'postgres',
     db,
+    raw: { kind: 'postgres', url: opts.databaseUrl },
     location: redactUrl(opts.databaseUrl),
     async execScript(script) {
       const client = await pool.connect();
