@@ -1,7 +1,7 @@
 // `netkeep device add|list|import`: the inventory from the command line.
 import { readFileSync } from 'node:fs';
 import { openContext, type AppContext } from '../context.ts';
-import { createDevice, listDevices } from '../inventory/devices.ts';
+import { acceptHostKey, createDevice, forgetHostKey, hostKeys, listDevices } from '../inventory/devices.ts';
 import { createGroup, findGroup } from '../inventory/groups.ts';
 import { importDevices, parseDeviceCsv } from '../inventory/csv.ts';
 import { audit } from '../auth/audit.ts';
@@ -155,7 +155,55 @@ export async function deviceCommand(argv: string[]): Promise<number> {
         );
       return EXIT_OK;
     }
+    case 'host-key':
+    case 'accept-key':
+    case 'forget-key': {
+      const summaries = {
+        'host-key': "Show a device's pinned SSH host key and a changed key waiting for acceptance, with fingerprints to compare.",
+        'accept-key':
+          'Accept the changed SSH host key a device presented (after checking its fingerprint, e.g. the device was replaced): it becomes the pinned key and backups resume.',
+        'forget-key': "Forget a device's pinned SSH host key: the next backup trusts and pins the key it sees.",
+      } as const;
+      const spec = {
+        name: `device ${sub}`,
+        usage: `device ${sub} NAME`,
+        summary: summaries[sub],
+        help: ['  --json                JSON output', ...COMMON_HELP],
+        options: { ...DB_OPTIONS, json: { type: 'boolean' } },
+        positionals: [1, 1] as [number, number],
+      } as const;
+      const args = parse(spec, rest);
+      if (!args) return EXIT_OK;
+      const name = args.positionals[0]!;
+      const result = await withContext(args.values, `device ${sub}`, async (ctx) => {
+        if (sub === 'host-key') return hostKeys(ctx.db, name);
+        if (sub === 'accept-key') {
+          const r = await acceptHostKey(ctx.db, name);
+          await audit(ctx.db, { ...cliActor(), action: 'device.host_key.accept', targetType: 'device', targetId: r.device.id, result: 'ok', details: { previous: r.previous, accepted: r.accepted } });
+          return r;
+        }
+        const d = await forgetHostKey(ctx.db, name);
+        await audit(ctx.db, { ...cliActor(), action: 'device.host_key.forget', targetType: 'device', targetId: d.id, result: 'ok' });
+        return d;
+      });
+      if (args.values.json) printJson(result);
+      else if (sub === 'host-key') {
+        const k = result as Awaited<ReturnType<typeof hostKeys>>;
+        process.stdout.write(`pinned:  ${k.pinned_fingerprint ?? '(none yet: the next backup pins the key it sees)'}\n`);
+        process.stdout.write(`pending: ${k.pending_fingerprint ?? '(none)'}\n`);
+        if (k.pending) process.stdout.write(`the device presented a different key; if you trust it: netkeep device accept-key ${name}\n`);
+      } else if (sub === 'accept-key') process.stdout.write(`accepted the new host key of ${name}; backups resume\n`);
+      else process.stdout.write(`forgot the host key of ${name}; the next backup pins the key it sees\n`);
+      return EXIT_OK;
+    }
     default:
-      return subcommandHelp('device', sub, ['add NAME --address A --driver D   add a device', 'list [--json]                      list devices', 'import FILE.csv [--dry-run]        import devices from CSV']);
+      return subcommandHelp('device', sub, [
+        'add NAME --address A --driver D   add a device',
+        'list [--json]                      list devices',
+        'import FILE.csv [--dry-run]        import devices from CSV',
+        'host-key NAME                      show pinned/changed SSH host keys',
+        'accept-key NAME                    accept a changed SSH host key',
+        'forget-key NAME                    forget the pinned SSH host key',
+      ]);
   }
 }

@@ -1,4 +1,5 @@
 // Devices: what to back up, how to reach it, with which driver and credentials.
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
@@ -372,4 +373,47 @@ export async function deleteDevice(db: Db, idOrName: string): Promise<DeviceView
     }
     return d;
   });
+}
+
+/**
+ * Accept the SSH host key a device presented that differs from the pinned one (after an operator
+ * checked it, e.g. the device was replaced): it becomes the pinned key and backups resume.
+ */
+export async function acceptHostKey(db: Db, idOrName: string): Promise<{ device: DeviceView; previous: string | null; accepted: string }> {
+  return inTx(db, async (trx) => {
+    const d = await getDevice(trx, idOrName);
+    const row = await trx.selectFrom('devices').select(['host_key', 'host_key_pending']).where('id', '=', d.id).forUpdate().executeTakeFirstOrThrow();
+    if (!row.host_key_pending) {
+      throw new InputError(
+        'no_pending_host_key',
+        `device "${d.name}" has no changed host key waiting to be accepted${row.host_key ? '; its pinned key is still valid' : '; no key is pinned yet (the next backup pins it)'}`,
+        409,
+      );
+    }
+    await trx.updateTable('devices').set({ host_key: row.host_key_pending, host_key_pending: null, updated_at: new Date() }).where('id', '=', d.id).execute();
+    return { device: await getDevice(trx, d.id), previous: row.host_key, accepted: row.host_key_pending };
+  });
+}
+
+/** Forget a device's pinned host key: the next backup trusts and pins whatever key it sees. */
+export async function forgetHostKey(db: Db, idOrName: string): Promise<DeviceView> {
+  return inTx(db, async (trx) => {
+    const d = await getDevice(trx, idOrName);
+    await trx.updateTable('devices').set({ host_key: null, host_key_pending: null, updated_at: new Date() }).where('id', '=', d.id).execute();
+    return getDevice(trx, d.id);
+  });
+}
+
+/** The pinned and pending host keys with their SHA-256 fingerprints, for an operator to compare. */
+export async function hostKeys(db: Db, idOrName: string): Promise<{ pinned: string | null; pending: string | null; pinned_fingerprint: string | null; pending_fingerprint: string | null }> {
+  const d = await getDevice(db, idOrName);
+  const row = await db.selectFrom('devices').select(['host_key', 'host_key_pending']).where('id', '=', d.id).executeTakeFirstOrThrow();
+  return { pinned: row.host_key, pending: row.host_key_pending, pinned_fingerprint: fingerprint(row.host_key), pending_fingerprint: fingerprint(row.host_key_pending) };
+}
+
+/** OpenSSH-style "SHA256:<base64>" fingerprint of "<algo> <base64 key>". */
+export function fingerprint(key: string | null): string | null {
+  if (!key) return null;
+  const b64 = key.trim().split(/\s+/)[1] ?? key.trim();
+  return 'SHA256:' + createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '');
 }

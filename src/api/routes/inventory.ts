@@ -12,7 +12,7 @@ import {
   updateCredentialProfile,
 } from '../../inventory/credentials.ts';
 import { importDevices, parseDeviceCsv } from '../../inventory/csv.ts';
-import { createDevice, DEVICE_SORTS, deleteDevice, getDevice, listDevices, PROTOCOLS, updateDevice } from '../../inventory/devices.ts';
+import { acceptHostKey, createDevice, DEVICE_SORTS, deleteDevice, forgetHostKey, getDevice, hostKeys, listDevices, PROTOCOLS, updateDevice } from '../../inventory/devices.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../inventory/groups.ts';
 import { DateTime, IdOrNameParams, Nullable, NoContent, PageQueryProps, Paged, created, paged, responses, setTarget, toJson } from '../http.ts';
 
@@ -233,6 +233,41 @@ export function inventoryRoutes(app: FastifyInstance, ctx: AppContext): void {
       const d = await deleteDevice(db, (req.params as IdParams).id);
       setTarget(req, 'device', d.id, { name: d.name });
       return reply.code(204).send();
+    },
+  });
+
+  const HostKeySchema = Type.Object({
+    pinned: Nullable(Type.String({ description: 'the pinned key, "<algorithm> <base64>"' })),
+    pending: Nullable(Type.String({ description: 'a different key the device presented, waiting for an operator' })),
+    pinned_fingerprint: Nullable(Type.String({ description: 'SHA256:… as ssh-keygen -l shows it' })),
+    pending_fingerprint: Nullable(Type.String()),
+  });
+  app.get('/devices/:id/host-key', {
+    schema: { tags: ['devices'], summary: "The device's pinned SSH host key and a changed key waiting for acceptance", params: IdOrNameParams, response: responses({ 200: HostKeySchema }) },
+    config: { access: 'inventory:read' },
+    handler: async (req) => hostKeys(db, (req.params as IdParams).id),
+  });
+  app.post('/devices/:id/host-key/accept', {
+    schema: {
+      tags: ['devices'],
+      summary: 'Accept the changed SSH host key (after checking its fingerprint); backups resume',
+      params: IdOrNameParams,
+      response: responses({ 200: DeviceSchema }),
+    },
+    config: { access: 'inventory:write', action: 'device.host_key.accept', target: 'device' },
+    handler: async (req) => {
+      const r = await acceptHostKey(db, (req.params as IdParams).id);
+      setTarget(req, 'device', r.device.id, { previous: r.previous, accepted: r.accepted });
+      return toJson(r.device);
+    },
+  });
+  app.delete('/devices/:id/host-key', {
+    schema: { tags: ['devices'], summary: 'Forget the pinned SSH host key: the next backup pins the key it sees', params: IdOrNameParams, response: responses({ 200: DeviceSchema }) },
+    config: { access: 'inventory:write', action: 'device.host_key.forget', target: 'device' },
+    handler: async (req) => {
+      const d = await forgetHostKey(db, (req.params as IdParams).id);
+      setTarget(req, 'device', d.id, {});
+      return toJson(d);
     },
   });
 
