@@ -87,6 +87,7 @@ export async function fetchConfig(o: FetchOptions): Promise<FetchResult> {
       ...(o.maskSecrets !== undefined ? { maskSecrets: o.maskSecrets } : {}),
       ...(o.significantOnly !== undefined ? { significantOnly: o.significantOnly } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(conn.download ? { fetchFile: (path: string) => conn.download!(path, timeouts.idleMs) } : {}),
     });
     return {
       config: r.config,

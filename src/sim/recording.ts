@@ -209,6 +209,12 @@ export class RecordingSession implements DeviceSession {
     return !!e && e.key.startsWith(buf);
   }
 
+  /** Recorded files are entries whose key is a path without a line terminator (apcaos' config.ini). */
+  file(path: string): string | undefined {
+    if (path.endsWith('\n')) return undefined;
+    return this.recording.entries.find((e) => e.key === path)?.value;
+  }
+
   exec(command: string): DeviceAction[] {
     const key = command + '\n';
     const hit = this.lookup(key);

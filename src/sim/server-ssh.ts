@@ -376,7 +376,13 @@ export class SimSshServer {
     stream.on('close', finish);
     stream.on('error', () => {});
     try {
-      runner.run(device.newSession().exec(command));
+      const session = device.newSession();
+      const scp = /^scp(?: -[a-zA-Z]+)* -f (?:'([^']+)'|(\S+))$/.exec(command.trim());
+      if (scp && session.file) {
+        serveScp(stream, scp[1] ?? scp[2]!, session.file(scp[1] ?? scp[2]!), finish);
+        return;
+      }
+      runner.run(session.exec(command));
     } catch (err) {
       finish();
       stream.stderr.write(`${(err as Error).message}\n`);
@@ -469,4 +475,40 @@ function checkAuth(device: SimDevice, ctx: AuthContext): Verdict {
     default:
       return 'reject';
   }
+}
+
+/**
+ * The source side of the SCP protocol (`scp -f PATH`): wait for the client's 0, send
+ * "C0644 size name", wait, send the bytes and a 0, wait, exit. A missing file is an SCP error.
+ */
+function serveScp(stream: ServerChannel, path: string, content: string | undefined, finish: () => void): void {
+  let step = 0;
+  const data = content === undefined ? undefined : Buffer.from(content, 'latin1');
+  const end = (code: number) => {
+    finish();
+    stream.exit(code);
+    stream.end();
+  };
+  stream.on('data', (chunk: Buffer) => {
+    for (const byte of chunk) {
+      if (byte !== 0) {
+        end(1);
+        return;
+      }
+      if (step === 0) {
+        if (!data) {
+          stream.write(`\x01scp: ${path}: No such file or directory\n`);
+          end(1);
+          return;
+        }
+        stream.write(`C0644 ${data.length} ${path.split('/').pop()}\n`);
+      } else if (step === 1) {
+        stream.write(Buffer.concat([data!, Buffer.from([0])]));
+      } else {
+        end(0);
+        return;
+      }
+      step++;
+    }
+  });
 }

@@ -20,6 +20,8 @@ export interface DeviceSession {
   input(data: string): DeviceAction[];
   /** Exec mode: the whole output of one command (no echo, no prompt). */
   exec(command: string): DeviceAction[];
+  /** A file the device serves over SCP (`scp -f PATH`), latin1; undefined when it has none. */
+  file?(path: string): string | undefined;
   /** True when the last input was a logout/exit and the server should close after sending. */
   readonly finished: boolean;
 }

@@ -146,7 +146,7 @@ function classifySsh(err: unknown, where: string): NetkeepError {
   const e = err as Error & { level?: string; code?: unknown };
   const msg = e?.message ?? String(err);
   if (e?.level === 'client-authentication') {
-    return new NetkeepError('auth_failed', `${where}: the device refused the credentials (${msg}); check the username, password or key in the credential profile`, undefined, { cause: err });
+    return new NetkeepError('auth_failed', `${where}: the device refused the credentials (${msg}); check the username, password or key in the credential profile (netkeep fetch: --username, --password, --key)`, undefined, { cause: err });
   }
   if (e?.level === 'handshake' && /no matching/i.test(msg)) {
     return new NetkeepError(
@@ -454,6 +454,78 @@ class SshConnection implements Connection {
     });
   }
 
+  /**
+   * Copy one file from the device with SCP (the sink side of `scp -f PATH` on an exec channel):
+   * how APC cards and many appliances hand out their configuration files.
+   */
+  download(path: string, timeoutMs: number): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.isClosed || this.lost) return Promise.reject(new NetkeepError('internal', `${this.where}: download() on a closed connection`));
+    const quoted = /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onFail = (err: NetkeepError) => finish(err);
+      const finish = (err?: NetkeepError, data?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        this.execs.delete(onFail);
+        if (err) reject(err);
+        else resolve(data!);
+      };
+      this.execs.add(onFail);
+      timer = setTimeout(() => {
+        this.fail(new NetkeepError('timeout', `${this.where}: copying ${path} by SCP did not finish within ${secs(timeoutMs)}; the device may be hung, or raise the timeout`, { deadline: 'scp', ms: timeoutMs }));
+      }, timeoutMs);
+      this.client.exec(`scp -f ${quoted}`, (err, stream) => {
+        if (err) {
+          finish(this.failure ?? new NetkeepError('command_rejected', `${this.where}: the device refused SCP (${err.message}); enable SCP on the device for this account`, undefined, { cause: err }));
+          return;
+        }
+        let buf = Buffer.alloc(0);
+        let size = -1; // -1: waiting for the "C" header; >= 0: receiving the bytes
+        let result: Buffer | undefined;
+        const stderr: Buffer[] = [];
+        const protocolError = (what: string) =>
+          finish(new NetkeepError('protocol_error', `${this.where}: SCP of ${path} failed: ${what}`));
+        stream.on('data', (c: Buffer) => {
+          this.deadlines.touch();
+          buf = Buffer.concat([buf, c]);
+          if (size < 0) {
+            const nl = buf.indexOf(0x0a);
+            if (nl < 0) return;
+            const line = buf.subarray(0, nl).toString('latin1');
+            buf = buf.subarray(nl + 1);
+            if (line.startsWith('\x01') || line.startsWith('\x02')) {
+              const why = line.slice(1).trim();
+              finish(new NetkeepError(/no such file|not found/i.test(why) ? 'command_rejected' : 'protocol_error', `${this.where}: the device could not send ${path} by SCP (${why}); check the file name and that this account may read it`));
+              return;
+            }
+            const m = /^C[0-7]{4} (\d+) /.exec(line);
+            if (!m) return protocolError(`unexpected answer ${JSON.stringify(line.slice(0, 80))} (is this an SCP server?)`);
+            size = Number(m[1]);
+            stream.write(Buffer.from([0]));
+          }
+          if (size >= 0 && result === undefined && buf.length >= size + 1) {
+            if (buf[size] !== 0) return protocolError('the transfer did not end with a success byte');
+            result = Buffer.from(buf.subarray(0, size));
+            stream.write(Buffer.from([0]));
+            stream.end();
+          }
+        });
+        stream.stderr.on('data', (c: Buffer) => stderr.push(c));
+        stream.on('close', () => {
+          const lost = this.lostError();
+          if (lost) finish(lost);
+          else if (result !== undefined) finish(undefined, result);
+          else protocolError(`the channel closed early${stderr.length ? ` (${Buffer.concat(stderr).toString('utf8').trim().slice(0, 200)})` : ''}`);
+        });
+        stream.write(Buffer.from([0]));
+      });
+    });
+  }
+
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -493,11 +565,11 @@ export async function connectSsh(opts: ConnectOptions): Promise<Connection> {
   const timeouts = resolveTimeouts(opts.timeouts);
   const creds = opts.credentials ?? {};
   if (!creds.username) {
-    throw new NetkeepError('config_error', `${opts.host}: SSH needs a username; set one in the device's credential profile`);
+    throw new NetkeepError('config_error', `${opts.host}: SSH needs a username; set one in the device's credential profile (netkeep fetch: --username)`);
   }
-  if (creds.password === undefined && !creds.privateKey) {
-    throw new NetkeepError('config_error', `${opts.host}: no password and no private key for SSH; set one in the device's credential profile`);
-  }
+  // Without a password or key, SSH "none" authentication is tried (some devices and lab
+  // set-ups allow it); a refusal then says what is missing instead of "wrong credentials".
+  const noSecret = creds.password === undefined && !creds.privateKey;
   if (creds.privateKey) {
     const parsed = ssh2.utils.parseKey(creds.privateKey, creds.passphrase);
     if (parsed instanceof Error) {
@@ -509,7 +581,11 @@ export async function connectSsh(opts: ConnectOptions): Promise<Connection> {
     await conn.start(opts);
   } catch (err) {
     conn.close();
-    throw classifySsh(err, conn.where);
+    const e = classifySsh(err, conn.where);
+    if (noSecret && e.failureClass === 'auth_failed') {
+      throw new NetkeepError('auth_failed', `${conn.where}: the device wants a password or a key and none is configured; set one in the credential profile (netkeep fetch: --password or --key)`, undefined, { cause: err });
+    }
+    throw e;
   }
   return conn;
 }

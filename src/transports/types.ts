@@ -77,5 +77,7 @@ export interface Connection {
   shell(): Promise<ShellChannel>;
   /** Run one command on its own exec channel (SSH only). */
   exec?(command: string, timeoutMs: number): Promise<ExecResult>;
+  /** Copy one file from the device (SCP over SSH). */
+  download?(path: string, timeoutMs: number): Promise<Buffer>;
   close(): void;
 }

@@ -56,7 +56,7 @@ describe('netkeep fetch', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')).toHaveLength(2); // one line + final newline
-    expect(r.stderr).toMatch(/^auth failed: .*credential profile\n$/);
+    expect(r.stderr).toMatch(/^auth failed: .*credential profile \(netkeep fetch: --username, --password, --key\)\n$/);
   });
 
   it('changed host key, connection refused, timeout, unknown driver, usage errors: one line each', async () => {

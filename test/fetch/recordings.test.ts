@@ -11,8 +11,8 @@ import { RecordingDevice, loadRecording } from '../../src/sim/recording.ts';
 import { listCases } from '../drivers/harness.ts';
 import type { Case } from '../drivers/harness.ts';
 
-// apcaos needs SCP besides the CLI (a later issue); every other recording with a driver runs.
-const cases = listCases().filter((c) => findDriver(c.model) && c.model !== 'apcaos');
+// every recording with a driver runs; apcaos also copies config.ini by SCP over the same SSH connection
+const cases = listCases().filter((c) => findDriver(c.model));
 
 let ssh: SimSshServer;
 const clientKey = generateHostKey('ed25519');
@@ -76,5 +76,36 @@ describe('a recording over Telnet', () => {
   it(`${c.name} over telnet`, async () => {
     const r = await fetchOver(c, 'telnet', port);
     expect(r.config).toBe(c.expected());
+  });
+});
+
+describe('SCP file copy and SSH without a secret', () => {
+  it('copies a file by SCP, and a missing file fails with command_rejected', async () => {
+    const { connect } = await import('../../src/transports/index.ts');
+    const port = ports.get(listCases().find((c) => c.model === 'apcaos')!.name)!;
+    const conn = await connect({ host: '127.0.0.1', port, protocol: 'ssh', credentials: { username: 'apc', password: 'x' }, hostKey: { acceptAny: true } });
+    try {
+      expect((await conn.download!('config.ini', 5000)).length).toBeGreaterThan(500);
+      const err = await conn.download!('no-such.ini', 5000).catch((e: unknown) => e);
+      expect(err).toMatchObject({ failureClass: 'command_rejected' });
+      expect((err as Error).message).toMatch(/no-such\.ini.*No such file/);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('tries SSH "none" authentication without a secret, and says what is missing when refused', async () => {
+    const c = listCases().find((x) => x.model === 'eatonnetwork')!;
+    const r = await fetchConfig({ host: '127.0.0.1', port: ports.get(c.name)!, protocol: 'ssh', driver: c.model, credentials: { username: 'admin' }, hostKey: { acceptAny: true } });
+    expect(r.config).toBe(c.expected());
+    const locked = new SimSshServer({ mode: 'port' });
+    const port = await locked.addDevice(new RecordingDevice(loadRecording(c.simFile), { execMode: true, auth: { password: 'secret' } }));
+    try {
+      const err = await fetchConfig({ host: '127.0.0.1', port, protocol: 'ssh', driver: c.model, credentials: { username: 'admin' }, hostKey: { acceptAny: true } }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ failureClass: 'auth_failed' });
+      expect((err as Error).message).toMatch(/wants a password or a key and none is configured/);
+    } finally {
+      await locked.close();
+    }
   });
 });
