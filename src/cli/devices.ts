@@ -1,6 +1,6 @@
 // `netkeep device add|list|import`: the inventory from the command line.
 import { readFileSync } from 'node:fs';
-import { openContext, type AppContext } from '../context.ts';
+import { cliActor, withContext } from './context.ts';
 import { acceptHostKey, createDevice, forgetHostKey, hostKeys, listDevices } from '../inventory/devices.ts';
 import { createGroup, findGroup } from '../inventory/groups.ts';
 import { importDevices, parseDeviceCsv } from '../inventory/csv.ts';
@@ -9,16 +9,7 @@ import { InputError } from '../errors.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_OK, EXIT_USAGE, parse, printJson, table, UsageError } from './io.ts';
 import { subcommandHelp } from './users.ts';
 
-async function withContext<T>(values: { 'data-dir'?: string; 'database-url'?: string }, command: string, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext({ dataDir: values['data-dir'], databaseUrl: values['database-url'], command });
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
 
-const cliActor = () => ({ username: `cli:${process.env.USER ?? 'unknown'}`, sourceIp: 'local' });
 
 export async function deviceCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

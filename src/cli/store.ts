@@ -1,7 +1,8 @@
 // `netkeep keys`, `verify`, `retention`, `import`, `history`: the config store from the shell.
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { openContext, type AppContext } from '../context.ts';
+import type { AppContext } from '../context.ts';
+import { cliActor, withContext } from './context.ts';
 import { audit } from '../auth/audit.ts';
 import { InputError } from '../errors.ts';
 import { BlobStore } from '../store/blobs.ts';
@@ -12,16 +13,10 @@ import { applyRetention, planRetention } from '../store/retention.ts';
 import { verifyStore } from '../store/verify.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_FAILURE, EXIT_OK, parse, printJson, table, UsageError } from './io.ts';
 
-async function withContext<T>(values: { 'data-dir'?: string; 'database-url'?: string }, command: string, fn: (ctx: AppContext, store: BlobStore) => Promise<T>): Promise<T> {
-  const ctx = await openContext({ dataDir: values['data-dir'], databaseUrl: values['database-url'], command });
-  try {
-    return await fn(ctx, BlobStore.forContext(ctx));
-  } finally {
-    await ctx.close();
-  }
-}
 
-const cliActor = () => ({ username: `cli:${process.env.USER ?? 'unknown'}`, sourceIp: 'local' });
+/** Open the data and the blob store for one command. */
+const withStore = <T>(values: { 'data-dir'?: string; 'database-url'?: string }, command: string, fn: (ctx: AppContext, store: BlobStore) => Promise<T>) =>
+  withContext(values, command, (ctx) => fn(ctx, BlobStore.forContext(ctx)));
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 function subcommandHelp(cmd: string, sub: string | undefined, lines: string[]): number {
@@ -45,7 +40,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       } as const;
       const args = parse(spec, rest);
       if (!args) return EXIT_OK;
-      const r = await withContext(args.values, 'keys rotate', async (ctx, store) => {
+      const r = await withStore(args.values, 'keys rotate', async (ctx, store) => {
         const rep = await rotateMasterKey(ctx, store.backend);
         await audit(ctx.db, { ...cliActor(), action: 'keys.rotate', targetType: 'master_key', targetId: rep.newKeyId, result: rep.switched ? 'ok' : 'failed', details: { old: rep.oldKeyId, blobs: rep.blobs, secrets: rep.secrets, failed: rep.failed.length } });
         return rep;
@@ -73,7 +68,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       } as const;
       const args = parse(spec, rest);
       if (!args) return EXIT_OK;
-      const r = await withContext(args.values, 'keys rewrap', async (ctx, store) => {
+      const r = await withStore(args.values, 'keys rewrap', async (ctx, store) => {
         const rep = await rewrapAll(ctx.db, ctx.keyring, store.backend);
         await audit(ctx.db, { ...cliActor(), action: 'keys.rewrap', targetType: 'master_key', targetId: rep.keyId, result: rep.failed.length ? 'failed' : 'ok', details: { blobs: rep.blobs, secrets: rep.secrets, failed: rep.failed.length } });
         return rep;
@@ -90,7 +85,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       const spec = { name: 'keys status', usage: 'keys status [--json]', summary: 'Show the current master key and how many config data keys and secrets each key protects.', help: ['  --json                JSON output', ...COMMON_HELP], options: { ...DB_OPTIONS, json: { type: 'boolean' } } } as const;
       const args = parse(spec, rest);
       if (!args) return EXIT_OK;
-      const r = await withContext(args.values, 'keys status', async (ctx) => ({ current: ctx.keyring.current.id, source: ctx.keyring.source, usage: await keyUsage(ctx.db) }));
+      const r = await withStore(args.values, 'keys status', async (ctx) => ({ current: ctx.keyring.current.id, source: ctx.keyring.source, usage: await keyUsage(ctx.db) }));
       if (args.values.json) printJson(r);
       else {
         process.stdout.write(`current master key ${r.current} (from ${r.source})\n`);
@@ -119,7 +114,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     if (!Number.isFinite(p) || p <= 0 || p > 100) throw new UsageError(`--sample must be a percentage above 0 and at most 100, not "${args.values.sample}"`);
     sample = p / 100;
   }
-  const r = await withContext(args.values, 'verify', (ctx, store) => verifyStore(ctx.db, store, { sample }));
+  const r = await withStore(args.values, 'verify', (ctx, store) => verifyStore(ctx.db, store, { sample }));
   if (args.values.json) printJson(r);
   else {
     process.stdout.write(`checked ${r.checked} blob(s): ${r.ok} ok, ${r.problems.length} problem(s)${r.unreferencedMissing ? `, ${r.unreferencedMissing} unreferenced and missing (harmless; retention collects them)` : ''}\n`);
@@ -157,7 +152,7 @@ export async function retentionCommand(argv: string[]): Promise<number> {
   };
   const opts = { keepVersions: int(args.values['keep-versions'], 'keep-versions', 0), failureDays: int(args.values['failure-days'], 'failure-days', 1) };
   const clean = { ...(opts.keepVersions !== undefined ? { keepVersions: opts.keepVersions } : {}), ...(opts.failureDays !== undefined ? { failureDays: opts.failureDays } : {}) };
-  const out = await withContext(args.values, 'retention', async (ctx, store) => {
+  const out = await withStore(args.values, 'retention', async (ctx, store) => {
     const plan = await planRetention(ctx.db, clean);
     if (args.values['dry-run']) return { plan, result: undefined };
     const result = await applyRetention(ctx.db, store, plan, clean);
@@ -193,7 +188,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!args) return EXIT_OK;
   const [kind, path] = args.positionals as [string, string];
   if (kind !== 'oxidized-git' && kind !== 'rancid') throw new UsageError(`what to import is "oxidized-git" or "rancid", not "${kind}" (see netkeep import --help)`);
-  const r = await withContext(args.values, 'import', async (ctx, store) => {
+  const r = await withStore(args.values, 'import', async (ctx, store) => {
     const rep = await importGitHistory(ctx, kind as ImportKind, path, {
       store,
       onProgress: (n) => {
@@ -227,7 +222,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
       if (!args) return EXIT_OK;
       const limit = args.values.limit === undefined ? 50 : Number(args.values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be 1 to 1000, not "${args.values.limit}"`);
-      const p = await withContext(args.values, 'history list', (ctx) =>
+      const p = await withStore(args.values, 'history list', (ctx) =>
         listVersions(ctx.db, args.positionals[0]!, { limit, ...(args.values.changes ? { changesOnly: true } : {}), ...(args.values.cursor ? { cursor: args.values.cursor } : {}) }),
       );
       if (args.values.json) printJson(p);
@@ -257,10 +252,10 @@ export async function historyCommand(argv: string[]): Promise<number> {
       if (!args) return EXIT_OK;
       const id = args.positionals[0]!;
       if (args.values.json) {
-        printJson(await withContext(args.values, `history ${sub}`, (ctx) => getVersion(ctx.db, id)));
+        printJson(await withStore(args.values, `history ${sub}`, (ctx) => getVersion(ctx.db, id)));
         return EXIT_OK;
       }
-      const r = await withContext(args.values, `history ${sub}`, async (ctx, store) => {
+      const r = await withStore(args.values, `history ${sub}`, async (ctx, store) => {
         try {
           const v = await readVersion(ctx.db, store, id);
           await audit(ctx.db, { ...cliActor(), action: 'backup.download', targetType: 'backup', targetId: id, result: 'ok', details: { via: 'cli', sha256: v.version.checksum } });
@@ -303,7 +298,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
       const context = args.values.context === undefined ? 3 : Number(args.values.context);
       if (!Number.isInteger(context) || context < 0) throw new UsageError(`--context must be a whole number, not "${args.values.context}"`);
       const [from, to] = args.positionals as [string, string];
-      const d = await withContext(args.values, 'history diff', (ctx, store) => diffVersions(ctx.db, store, from, to, { ignore, context, hideVolatile: !!args.values['hide-volatile'] }));
+      const d = await withStore(args.values, 'history diff', (ctx, store) => diffVersions(ctx.db, store, from, to, { ignore, context, hideVolatile: !!args.values['hide-volatile'] }));
       if (args.values.json) printJson(d);
       else process.stdout.write(d.identical ? `versions ${from} and ${to} are identical${ignore.length || args.values['hide-volatile'] ? ' (after filtering)' : ''}\n` : d.unified);
       return EXIT_OK;

@@ -1,21 +1,12 @@
 // `netkeep user add|list|passwd` and `netkeep token create|revoke|list`: people and API tokens.
-import { openContext, type AppContext } from '../context.ts';
+import { cliActor, withContext } from './context.ts';
 import { createUser, listUsers, setPassword } from '../auth/users.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { audit } from '../auth/audit.ts';
 import { ROLES, type Role } from '../db/schema.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_OK, parse, printJson, readSecret, table, UsageError } from './io.ts';
 
-async function withContext<T>(values: { 'data-dir'?: string; 'database-url'?: string }, command: string, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext({ dataDir: values['data-dir'], databaseUrl: values['database-url'], command });
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
 
-const cliActor = () => ({ username: `cli:${process.env.USER ?? 'unknown'}`, sourceIp: 'local' });
 
 export async function userCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
