@@ -19,6 +19,7 @@ import { NetkeepError } from '../errors.ts';
 import type { Keyring } from '../security/masterkey.ts';
 import { decryptSecret, encryptSecret } from '../security/secrets.ts';
 import { FsBlobBackend, type BlobBackend } from './backend.ts';
+import { blobBackendFromEnv } from './config.ts';
 
 const MAGIC = Buffer.from('NKB1', 'ascii');
 const F_ZSTD = 1;
@@ -168,7 +169,7 @@ export class BlobStore {
 
   /** The store of a data directory: blobs under <dataDir>/blobs. */
   static forContext(ctx: { db: Db; keyring: Keyring; dataDir: string }): BlobStore {
-    return new BlobStore({ db: ctx.db, keyring: ctx.keyring, backend: new FsBlobBackend(join(ctx.dataDir, 'blobs')) });
+    return new BlobStore({ db: ctx.db, keyring: ctx.keyring, backend: blobBackendFromEnv(process.env, ctx.dataDir) });
   }
 
   async row(sha: string, db: Db = this.db): Promise<BlobRow | undefined> {
