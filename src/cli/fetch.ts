@@ -4,16 +4,29 @@
 import { parseArgs } from 'node:util';
 import { NetkeepError, classify } from '../errors.ts';
 import { fetchConfig } from '../backup/fetch.ts';
+import { FILE_PROTOCOLS, isFileProtocol, protocolFetcher } from '../backup/protocols.ts';
+import type { FileProtocol, TlsOptions } from '../backup/protocol-types.ts';
 import type { AlgorithmProfile, CliProtocol } from '../transports/types.ts';
 
 export const FETCH_HELP = `Usage: netkeep fetch HOST --model ID [options]
+       netkeep fetch HOST --protocol snmp|netconf|rest|sftp [--opt KEY=VALUE]... [options]
 
 Fetch the configuration of one device once and print it (cleaned by the driver).
 
 Options:
-  -m, --model ID            driver id or alias (see 'netkeep drivers'); required
-  -p, --port N              TCP port (default 22 for ssh, 23 for telnet)
-      --protocol P          ssh | telnet (default: the driver's preferred one)
+  -m, --model ID            driver id or alias (see 'netkeep drivers'); required for ssh/telnet;
+                            with --protocol rest, the API profile (restconf, eapi, panos,
+                            fortios, junos-rest, routeros-rest)
+  -p, --port N              TCP port (default: the protocol's)
+      --protocol P          ssh | telnet (default: the driver's preferred one),
+                            or snmp | netconf | rest | sftp
+      --opt KEY=VALUE       protocol option, repeatable (docs/protocols/*.md), e.g.
+                            --opt version=2c --opt community=public, --opt token=…,
+                            --opt datastore=running, --opt paths=/etc/hosts,/etc/ssh/sshd_config;
+                            a value that is JSON (number, list) is taken as JSON
+      --ca FILE             HTTPS: trust this CA (PEM) for the device
+      --fingerprint FP      HTTPS: accept the certificate with this SHA-256 fingerprint
+      --insecure            HTTPS: do not verify the certificate (not recommended)
   -u, --username U          login user
       --password P          login password (or set NETKEEP_PASSWORD, which keeps it out of 'ps')
       --enable-password E   enable/privileged password (or NETKEEP_ENABLE_PASSWORD)
@@ -60,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
           algorithms: { type: 'string' },
           'host-key': { type: 'string' },
           var: { type: 'string', multiple: true },
+          opt: { type: 'string', multiple: true },
+          ca: { type: 'string' },
+          fingerprint: { type: 'string' },
+          insecure: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -72,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'missing HOST' : `one HOST only, got ${positionals.join(' ')}`);
+    if (v.protocol !== undefined && isFileProtocol(v.protocol)) return await fetchOtherProtocol(v.protocol, positionals[0]!, v);
     if (!v.model) throw usageError('missing --model (the driver id, see netkeep drivers)');
     const host = positionals[0];
     let port: number | undefined;
@@ -81,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     let protocol: CliProtocol | undefined;
     if (v.protocol !== undefined) {
-      if (v.protocol !== 'ssh' && v.protocol !== 'telnet') throw usageError(`--protocol must be ssh or telnet, got '${v.protocol}'`);
+      if (v.protocol !== 'ssh' && v.protocol !== 'telnet') throw usageError(`--protocol must be ssh, telnet, ${FILE_PROTOCOLS.join(', ')}; got '${v.protocol}'`);
       protocol = v.protocol;
     }
     let algorithms: AlgorithmProfile | undefined;
@@ -138,4 +156,95 @@ export async function main(argv: string[]): Promise<number> {
     await write(process.stderr, `${ne.toLine().replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   }
+}
+
+type FetchValues = {
+  model?: string;
+  port?: string;
+  username?: string;
+  password?: string;
+  key?: string;
+  timeout?: string;
+  'host-key'?: string;
+  opt?: string[];
+  ca?: string;
+  fingerprint?: string;
+  insecure?: boolean;
+};
+
+/** --opt KEY=VALUE: JSON values (numbers, lists, booleans) as JSON, "a,b" for list options, else text. */
+function parseOpts(list: string[] | undefined): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const kv of list ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw usageError(`--opt needs KEY=VALUE, got '${kv}'`);
+    const key = kv.slice(0, eq);
+    const raw = kv.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      if (/^(true|false|null|-?\d+(\.\d+)?|\[.*\]|\{.*\})$/s.test(raw)) value = JSON.parse(raw);
+    } catch {
+      throw usageError(`--opt ${key}: '${raw}' looks like JSON but is not valid JSON`);
+    }
+    if ((key === 'paths' || key === 'subtrees') && typeof value === 'string') value = value.split(',').filter(Boolean);
+    options[key] = value;
+  }
+  return options;
+}
+
+/** `netkeep fetch HOST --protocol snmp|netconf|rest|sftp`: the same contract as the CLI drivers. */
+async function fetchOtherProtocol(protocol: FileProtocol, host: string, v: FetchValues): Promise<number> {
+  const options = parseOpts(v.opt);
+  if (protocol === 'rest' && v.model && options.profile === undefined) options.profile = v.model;
+  let port: number | undefined;
+  if (v.port !== undefined) {
+    port = Number(v.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`--port must be 1-65535, got '${v.port}'`);
+  }
+  const tls: TlsOptions = {};
+  if (v.ca !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      tls.ca = await readFile(v.ca, 'utf8');
+    } catch (err) {
+      throw usageError(`cannot read the CA file ${v.ca} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (v.fingerprint) tls.fingerprint = v.fingerprint;
+  if (v.insecure) tls.insecure = true;
+  let privateKey: string | undefined;
+  if (v.key !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      privateKey = await readFile(v.key, 'utf8');
+    } catch (err) {
+      throw usageError(`cannot read the key file ${v.key} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  const password = v.password ?? process.env.NETKEEP_PASSWORD;
+  const passphrase = process.env.NETKEEP_KEY_PASSPHRASE;
+  let timeouts: { connectMs: number; idleMs: number; sessionMs: number } | undefined;
+  if (v.timeout !== undefined) {
+    const s = Number(v.timeout);
+    if (!Number.isFinite(s) || s <= 0) throw usageError(`--timeout must be a positive number of seconds, got '${v.timeout}'`);
+    timeouts = { connectMs: s * 1000, idleMs: s * 1000, sessionMs: s * 10_000 };
+  }
+  const fetcher = await protocolFetcher(protocol);
+  const r = await fetcher({
+    host,
+    ...(port !== undefined ? { port } : {}),
+    credentials: {
+      ...(v.username !== undefined ? { username: v.username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(privateKey !== undefined ? { privateKey } : {}),
+      ...(passphrase !== undefined ? { passphrase } : {}),
+    },
+    options,
+    hostKey: v['host-key'] ? { pinned: v['host-key'] } : { acceptAny: true },
+    tls,
+    ...(timeouts ? { timeouts } : {}),
+  });
+  if (r.insecure) await write(process.stderr, 'netkeep: warning: the TLS certificate was not verified (--insecure); pin its fingerprint or give its CA instead\n');
+  await write(process.stdout, r.config);
+  return 0;
 }

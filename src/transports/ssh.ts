@@ -589,3 +589,23 @@ export async function connectSsh(opts: ConnectOptions): Promise<Connection> {
   }
   return conn;
 }
+
+/** What a protocol riding on SSH channels (the NETCONF subsystem, SFTP) needs from a connection. */
+export interface SshChannelHost {
+  /** The authenticated ssh2 client: open subsystems, SFTP, exec channels on it. */
+  readonly client: InstanceType<typeof Client>;
+  /** "host:port", for messages. */
+  readonly where: string;
+  /** Traffic seen or sent: restart the connection's idle deadline. */
+  touch(): void;
+  /** The classified reason the connection went away (deadline, reset), if it did. */
+  lostError(): NetkeepError | undefined;
+}
+
+/** The channel host under a connection opened by `connectSsh` (NETCONF and SFTP reuse its set-up). */
+export function sshChannelHost(conn: Connection): SshChannelHost {
+  if (!(conn instanceof SshConnection)) {
+    throw new NetkeepError('internal', `${conn.protocol} connection has no SSH channels; NETCONF and SFTP need an SSH connection`);
+  }
+  return { client: conn.client, where: conn.where, touch: () => conn.deadlines.touch(), lostError: () => conn.lostError() };
+}
