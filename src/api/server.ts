@@ -19,7 +19,9 @@ import { ROLE_PERMISSIONS, type Access, type RouteInfo, ProblemSchema, responses
 import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backupRoutes } from './routes/backups.ts';
+import { eventRoutes } from './routes/events.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { storeRoutes } from './store-routes.ts';
 
 export interface ServerOptions {
@@ -300,6 +302,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       inventoryRoutes(api, ctx);
       backupRoutes(api, ctx);
       storeRoutes(api, ctx);
+      jobRoutes(api, ctx);
+      eventRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

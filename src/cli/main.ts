@@ -18,6 +18,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
   retention: { summary: 'apply retention (or --dry-run to see what would go)', load: async () => (await import('./store.ts')).retentionCommand },
   import: { summary: 'import Oxidized or RANCID git history', load: async () => (await import('./store.ts')).importCommand },
   keys: { summary: 'master key status, rotation and rewrap', load: async () => (await import('./store.ts')).keysCommand },
+  backup: { summary: 'back up devices now (--all --wait for a pass with a summary)', load: async () => (await import('./backup.ts')).backupCommand },
+  status: { summary: 'state of the fleet: ok, failing, never backed up, next runs', load: async () => (await import('./backup.ts')).statusCommand },
+  worker: { summary: 'run backup workers only (scale out on PostgreSQL)', load: async () => (await import('./backup.ts')).workerCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./migrate.ts')).migrate },
 };
 

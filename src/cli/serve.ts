@@ -3,20 +3,35 @@ import { openContext } from '../context.ts';
 import { NetkeepError } from '../errors.ts';
 import { ensureInitialAdmin } from '../auth/users.ts';
 import { buildServer } from '../api/server.ts';
+import { startWorker } from '../schedule/worker.ts';
+import { startScheduler } from '../schedule/scheduler.ts';
+import { stopBoss } from '../schedule/queue.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_OK, parse, UsageError, type CommandSpec } from './io.ts';
 
 const spec = {
   name: 'serve',
   usage: 'serve [--host ADDR] [--port N] [--data-dir DIR] [--database-url URL]',
-  summary: 'Run netkeep: the REST API under /api/v1 (docs at /api/docs) and the web UI.',
+  summary:
+    'Run netkeep: the REST API under /api/v1 (docs at /api/docs) and the web UI, the scheduler, and an in-process backup worker.',
   help: [
+    '  --no-worker           do not run backups in this process (run netkeep worker elsewhere)',
+    '  --no-scheduler        do not enqueue scheduled backups from this process',
+    '  --concurrency N       backups at once in the in-process worker (default 64)',
     '  --host ADDR           address to listen on (default 127.0.0.1, or NETKEEP_HOST)',
     '  --port N              port to listen on (default 8080, or NETKEEP_PORT)',
     '  --log-level LEVEL     fatal, error, warn, info (default), debug, trace',
     ...COMMON_HELP,
   ],
-  options: { ...DB_OPTIONS, host: { type: 'string' }, port: { type: 'string' }, 'log-level': { type: 'string' } },
-} as const satisfies CommandSpec<typeof DB_OPTIONS & Record<string, { type: 'string' }>>;
+  options: {
+    ...DB_OPTIONS,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'log-level': { type: 'string' },
+    'no-worker': { type: 'boolean' },
+    'no-scheduler': { type: 'boolean' },
+    concurrency: { type: 'string' },
+  },
+} as const satisfies CommandSpec<typeof DB_OPTIONS & Record<string, { type: 'string' | 'boolean' }>>;
 
 export async function serve(argv: string[]): Promise<number> {
   const args = parse(spec, argv);
@@ -26,6 +41,8 @@ export async function serve(argv: string[]): Promise<number> {
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
   const level = args.values['log-level'] ?? process.env.NETKEEP_LOG_LEVEL ?? 'info';
+  const concurrency = args.values.concurrency === undefined ? undefined : Number(args.values.concurrency);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency must be a positive whole number, not "${args.values.concurrency}"`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new UsageError(`--log-level must be one of fatal, error, warn, info, debug, trace`);
 
   const ctx = await openContext({ dataDir: args.values['data-dir'], databaseUrl: args.values['database-url'], command: 'serve' });
@@ -52,11 +69,15 @@ export async function serve(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const say = (line: string) => process.stderr.write(`netkeep: ${line}\n`);
+  const worker = args.values['no-worker'] ? undefined : await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), log: say });
+  const scheduler = args.values['no-scheduler'] ? undefined : startScheduler(ctx, { log: (msg) => say(msg) });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   process.stderr.write(
     `netkeep: listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}  (API /api/v1, docs /api/docs)\n` +
-      `netkeep: data in ${ctx.dataDir}; database: ${ctx.ndb.location}; master key: ${ctx.keyring.source}\n`,
+      `netkeep: data in ${ctx.dataDir}; database: ${ctx.ndb.location}; master key: ${ctx.keyring.source}\n` +
+      `netkeep: scheduler ${scheduler ? 'on' : 'off'}; in-process worker ${worker ? `on (${worker.id})` : 'off'}\n`,
   );
 
   await new Promise<void>((resolve) => {
@@ -65,11 +86,14 @@ export async function serve(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`netkeep: ${signal} received, stopping\n`);
-      void app
-        .close()
-        .catch(() => {})
-        .then(() => ctx.close())
-        .finally(resolve);
+      // stop taking new work, let running backups finish (bounded), then close everything
+      void (async () => {
+        await scheduler?.stop().catch(() => {});
+        await worker?.stop({ graceful: true, timeoutMs: 30_000 }).catch(() => {});
+        await stopBoss(ctx).catch(() => {});
+        await app.close().catch(() => {});
+        await ctx.close();
+      })().finally(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -142,8 +142,10 @@ async function openPostgres(opts: OpenOptions & { databaseUrl: string }): Promis
         oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client that loses its server must not crash the process; the pool replaces it.
+  // A client that loses its server (restart: 57P01) must not crash the process: the pool drops
+  // it and the query that used it fails with a classified error; the next query reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();

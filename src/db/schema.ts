@@ -126,6 +126,13 @@ export interface BackupConfigsTable {
   enabled: Generated<boolean>;
   schedule_timezone: Generated<string>;
   options: Json<Record<string, unknown>>;
+  /** netkeep (005_schedule): when the scheduler runs this configuration next (null: not scheduled). */
+  next_run_at: NullableTimestamp;
+  /** netkeep (005_schedule): the "<cron> <time zone>" next_run_at was computed for. */
+  next_run_spec: ColumnType<string | null, string | null | undefined, string | null>;
+  /** netkeep (005_schedule): when the scheduler last enqueued it, and which job. */
+  last_run_at: NullableTimestamp;
+  last_job_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface BackupHistoryTable {
@@ -172,6 +179,14 @@ export interface BackupMetadataTable {
   created_at: Generated<Date>;
 }
 
+/** netkeep (004_jobs): a lease on one session slot of a concurrency scope, held by a worker. */
+export interface BackupSlotsTable {
+  scope: string;
+  slot: number;
+  holder: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   device_groups: DeviceGroupsTable;
   credential_profiles: CredentialProfilesTable;
@@ -185,6 +200,7 @@ export interface Database {
   backup_history: BackupHistoryTable;
   backup_metadata: BackupMetadataTable;
   blobs: BlobsTable;
+  backup_slots: BackupSlotsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

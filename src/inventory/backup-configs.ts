@@ -1,30 +1,18 @@
 // Backup configurations (what to back up from a device, when, and how long to keep it) and the
 // read side of backup history, as the seed's API exposes them.
-import { CronExpressionParser } from 'cron-parser';
 import type { Db } from '../db/index.ts';
 import { jsonb } from '../db/index.ts';
 import type { BackupConfig, BackupHistory } from '../db/schema.ts';
 import { InputError } from '../errors.ts';
+import { validateCron, validateTimezone } from '../schedule/cron.ts';
 import { isForeignKeyViolation, isUuid, page } from './common.ts';
 import { getDevice, validateProtocol } from './devices.ts';
 import { validateOptions } from './groups.ts';
 
-export const BACKUP_TYPES = ['running-config', 'startup-config', 'full-state'] as const;
-export const CRON_PRESETS: Record<string, string> = {
-  hourly: '@hourly',
-  daily: '@daily',
-  weekly: '@weekly',
-  monthly: '@monthly',
-  yearly: '@yearly',
-  '@hourly': '@hourly',
-  '@daily': '@daily',
-  '@midnight': '@daily',
-  '@weekly': '@weekly',
-  '@monthly': '@monthly',
-  '@yearly': '@yearly',
-  '@annually': '@yearly',
-};
+// Schedules (cron, presets, time zones) are validated in one place: src/schedule/cron.ts.
+export { CRON_PRESETS, validateCron, validateTimezone } from '../schedule/cron.ts';
 
+export const BACKUP_TYPES = ['running-config', 'startup-config', 'full-state'] as const;
 export interface BackupConfigInput {
   device_id: string;
   backup_type: string;
@@ -48,43 +36,6 @@ export function validateBackupType(t: unknown): string {
     throw new InputError('invalid_backup_type', `backup_type "${String(t)}" is not known; use one of ${BACKUP_TYPES.join(', ')}`, 400);
   }
   return t as string;
-}
-
-export function validateTimezone(tz: unknown): string {
-  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) {
-    throw new InputError('invalid_timezone', 'schedule_timezone is an IANA time zone name such as "UTC" or "Europe/Berlin"', 400);
-  }
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    throw new InputError('invalid_timezone', `"${tz}" is not a time zone this server knows; give an IANA name such as "UTC" or "Europe/Berlin"`, 400);
-  }
-}
-
-/** A normalized schedule: a preset ("@daily"…) or a 5-field cron expression; null for no schedule. */
-export function validateCron(expr: unknown, tz = 'UTC'): string | null {
-  if (expr === null || expr === undefined || expr === '') return null;
-  if (typeof expr !== 'string' || expr.length > 100) {
-    throw new InputError('invalid_schedule', 'schedule_cron is a 5-field cron expression ("0 2 * * *") or hourly, daily, weekly, monthly', 400);
-  }
-  const e = expr.trim().replace(/\s+/g, ' ');
-  const preset = CRON_PRESETS[e.toLowerCase()];
-  if (preset) return preset;
-  const fields = e.split(' ');
-  if (fields.length !== 5) {
-    throw new InputError(
-      'invalid_schedule',
-      `schedule_cron "${expr}" has ${fields.length} fields; give 5 (minute hour day-of-month month day-of-week, e.g. "0 2 * * *") or a preset: hourly, daily, weekly, monthly`,
-      400,
-    );
-  }
-  try {
-    CronExpressionParser.parse(e, { tz, strict: false }).next();
-  } catch (err) {
-    throw new InputError('invalid_schedule', `schedule_cron "${expr}" is not a valid cron expression (${(err as Error).message}); e.g. "0 2 * * *" runs daily at 02:00`, 400);
-  }
-  return e;
 }
 
 function validateRetention(days: unknown): number {

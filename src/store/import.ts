@@ -193,7 +193,7 @@ export async function importGitHistory(ctx: StoreContext, kind: ImportKind, path
           continue;
         }
         // Stored as the bytes git holds (not every old config is valid UTF-8).
-        await recordBackup(ctx, { deviceId: dev.id, text: bytes, startedAt: at, completedAt: at, trigger: 'import', driver: dev.driver, facts: {}, durationMs: 0, store, jobId: `import:${basename(repo.path)}:${commit.slice(0, 12)}` });
+        await recordBackup(ctx, { deviceId: dev.id, text: bytes, startedAt: at, completedAt: at, trigger: 'import', driver: dev.driver, facts: {}, durationMs: 0, store, jobId: `import:${basename(repo.path)}:${commit.slice(0, 12)}:${dev.id}` });
         dev.versions++;
         report.versions++;
         o.onProgress?.(report.versions);

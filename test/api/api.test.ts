@@ -2,6 +2,7 @@ import { recordBackup, recordFailure } from '../../src/backup/record.ts';
 import { NetkeepError } from '../../src/errors.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { stopBoss } from '../../src/schedule/queue.ts';
 import { backends } from '../helpers/db.ts';
 import { body, expectProblem, PASSWORDS, startServer, type TestServer } from './helpers.ts';
 
@@ -20,6 +21,7 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     s = await startServer(backend, { loginRateLimit: { max: 10, windowMs: 3600_000 } });
   });
   afterAll(async () => {
+    if (s) await stopBoss(s.ctx); // POST …/backup started the job queue
     await s?.close();
   });
 
@@ -168,7 +170,7 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     expectProblem(await s.as('admin', { method: 'GET', url: `${V1}/users/carol` }), 404, 'user_not_found');
   });
 
-  it('validates backup configurations; history, latest and download are real; run and restore say 501', async () => {
+  it('validates backup configurations; history, latest and download are real; run refuses a disabled device; restore says 501', async () => {
     const bad = [
       [{ device_id: 'r1', backup_type: 'all-of-it' }, 'invalid_request'],
       [{ device_id: 'r1', backup_type: 'running-config', protocol: 'ftp' }, 'invalid_request'],
@@ -212,7 +214,8 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     expect(dl.statusCode).toBe(200);
     expect(dl.body).toBe(texts[0]);
 
-    expect(expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/devices/r1/backup` }), 501, 'not_implemented').detail).toContain('backup engine');
+    // r1 was disabled above: nothing is queued for it (queuing itself: test/api/jobs.test.ts)
+    expect(expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/devices/r1/backup` }), 409, 'device_disabled').detail).toContain('enable it');
     expect(expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/history/${ids[0]}/restore`, payload: { dry_run: true } }), 501, 'not_implemented').detail).toContain('restore');
     expectProblem(await s.as('operator', { method: 'POST', url: `${V1}/backups/history/00000000-0000-4000-8000-000000000000/restore` }), 404, 'backup_not_found');
 

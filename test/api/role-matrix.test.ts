@@ -11,6 +11,7 @@ import { createToken } from '../../src/auth/tokens.ts';
 import { backends } from '../helpers/db.ts';
 import { recordBackup } from '../../src/backup/record.ts';
 import { PASSWORDS, startServer, type TestServer } from './helpers.ts';
+import { enqueueBackup, stopBoss } from '../../src/schedule/queue.ts';
 
 type Caller = 'admin' | 'operator' | 'viewer' | 'anonymous';
 const CALLERS: Caller[] = ['anonymous', 'viewer', 'operator', 'admin'];
@@ -28,6 +29,7 @@ interface Shared {
   histDevice: string;
   backupId: string;
   backupId2: string;
+  jobId: string;
 }
 type Req = (c: Caller, f: Fixture, s: Shared) => Omit<InjectOptions, 'method'>;
 type Row = [expected: Record<Caller, number>, req: Req];
@@ -80,6 +82,10 @@ const MATRIX: Record<string, Row> = {
   [`POST ${V1}/devices`]: [WRITERS(201), (c) => ({ payload: { name: `new-dev-${c}`, address: '192.0.2.201', driver: 'ios' } })],
   [`PATCH ${V1}/devices/:id`]: [WRITERS(200), (_c, f) => ({ url: `${V1}/devices/${f.device}`, payload: { site: 'lab' } })],
   [`DELETE ${V1}/devices/:id`]: [WRITERS(204), (_c, f) => ({ url: `${V1}/devices/${f.device}` })],
+  // host keys: on the config device, which the matrix never deletes; its key was changed in the set-up
+  [`GET ${V1}/devices/:id/host-key`]: [AUTHED(200), (_c, f) => ({ url: `${V1}/devices/${f.cfgDevice}/host-key` })],
+  [`POST ${V1}/devices/:id/host-key/accept`]: [WRITERS(200), (_c, f) => ({ url: `${V1}/devices/${f.cfgDevice}/host-key/accept` })],
+  [`DELETE ${V1}/devices/:id/host-key`]: [WRITERS(200), (_c, f) => ({ url: `${V1}/devices/${f.cfgDevice}/host-key` })],
   [`GET ${V1}/drivers`]: [AUTHED(200), get(`${V1}/drivers`)],
   [`GET ${V1}/groups`]: [AUTHED(200), get(`${V1}/groups`)],
   [`GET ${V1}/groups/:id`]: [AUTHED(200), (_c, f) => ({ url: `${V1}/groups/${f.group}` })],
@@ -92,13 +98,17 @@ const MATRIX: Record<string, Row> = {
   [`POST ${V1}/backups/configs`]: [WRITERS(201), (_c, f) => ({ payload: { device_id: f.cfgDevice, backup_type: 'startup-config' } })],
   [`PUT ${V1}/backups/configs/:id`]: [WRITERS(200), (_c, f) => ({ url: `${V1}/backups/configs/${f.config}`, payload: { retention_days: 7 } })],
   [`DELETE ${V1}/backups/configs/:id`]: [WRITERS(204), (_c, f) => ({ url: `${V1}/backups/configs/${f.config}` })],
-  [`POST ${V1}/backups/devices/:id/backup`]: [WRITERS(501), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/backup` })],
+  [`POST ${V1}/backups/devices/:id/backup`]: [WRITERS(202), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/backup` })],
   [`GET ${V1}/backups/devices/:id/history`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/history` })],
   [`GET ${V1}/backups/devices/:id/latest`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/latest` })],
   [`GET ${V1}/backups/history/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}` })],
   [`GET ${V1}/backups/history/:id/download`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/download` })], // viewers: viewer_can_download (default true)
   [`GET ${V1}/backups/diff`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/diff?from=${s.backupId}&to=${s.backupId2}` })],
   [`POST ${V1}/backups/history/:id/restore`]: [WRITERS(501), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/restore`, payload: {} })],
+  // jobs and live events: everyone who may read backups
+  [`GET ${V1}/jobs`]: [AUTHED(200), get(`${V1}/jobs`)],
+  [`GET ${V1}/jobs/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/jobs/${s.jobId}` })],
+  [`GET ${V1}/events`]: [AUTHED(200), get(`${V1}/events?duration=0`)],
 };
 
 describe.each(backends())('role matrix on %s', (backend) => {
@@ -115,6 +125,7 @@ describe.each(backends())('role matrix on %s', (backend) => {
       const u = await createUser(db, { username: `user-${c}`, password: 'silver-meadow-falcon', role: 'viewer' });
       const cd = await createDevice(db, { name: `cfg-dev-${c}`, address: '192.0.2.11', driver: 'ios' });
       const cfg = await createBackupConfig(db, { device_id: cd.id, backup_type: 'running-config' });
+      await db.updateTable('devices').set({ host_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOld', host_key_pending: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINew' }).where('id', '=', cd.id).execute();
       const tok = await createToken(db, { username: c === 'anonymous' ? 'viewer' : c, name: `matrix-${c}` });
       fx[c] = { device: d.id, group: g.id, profile: p.id, user: u.id, config: cfg.id, cfgDevice: cd.id, token: tok.id };
     }
@@ -122,9 +133,11 @@ describe.each(backends())('role matrix on %s', (backend) => {
     const hc = await createBackupConfig(db, { device_id: hd.id, backup_type: 'running-config' });
     const v1 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\n', startedAt: new Date(Date.now() - 60_000), completedAt: new Date(Date.now() - 59_000), trigger: 'api', driver: 'ios', durationMs: 1 });
     const v2 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\nntp server 192.0.2.1\n', startedAt: new Date(), completedAt: new Date(), trigger: 'api', driver: 'ios', durationMs: 1 });
-    Object.assign(shared, { histDevice: hd.id, backupId: v1.historyId, backupId2: v2.historyId });
+    const job = await enqueueBackup(s.ctx, { deviceId: hd.id, configId: hc.id, trigger: 'api' });
+    Object.assign(shared, { histDevice: hd.id, backupId: v1.historyId, backupId2: v2.historyId, jobId: job.jobId });
   });
   afterAll(async () => {
+    if (s) await stopBoss(s.ctx);
     await s?.close();
   });
 

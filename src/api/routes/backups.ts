@@ -14,7 +14,10 @@ import {
   updateBackupConfig,
 } from '../../inventory/backup-configs.ts';
 import { getDevice, PROTOCOLS } from '../../inventory/devices.ts';
-import { DateTime, IdOrNameParams, Nullable, NoContent, PageQueryProps, Paged, UuidParams, created, paged, responses, setTarget, toJson } from '../http.ts';
+import type { BackupConfigView } from '../../inventory/backup-configs.ts';
+import { describeCron, nextRuns } from '../../schedule/cron.ts';
+import { enqueueBackup } from '../../schedule/queue.ts';
+import { DateTime, IdOrNameParams, Nullable, NoContent, PageQueryProps, Paged, UuidParams, paged, responses, setTarget, toJson } from '../http.ts';
 
 const Options = Type.Record(Type.String(), Type.Unknown());
 export const BackupConfigSchema = Type.Object({
@@ -32,7 +35,27 @@ export const BackupConfigSchema = Type.Object({
   options: Options,
   created_at: DateTime(),
   updated_at: DateTime(),
+  schedule_description: Nullable(Type.String({ description: 'the schedule in English ("at 02:30 every day"); null: not scheduled' })),
+  next_runs: Type.Array(DateTime(), { description: 'the next 5 scheduled runs (empty when disabled or not scheduled)' }),
+  next_run_at: Nullable(Type.String({ format: 'date-time', description: 'the slot the scheduler will run next (set once the scheduler has seen the schedule)' })),
+  last_run_at: Nullable(Type.String({ format: 'date-time', description: 'when the scheduler last queued this configuration' })),
+  last_job_id: Nullable(Type.String({ description: 'the job the scheduler last queued' })),
 });
+
+/** A backup configuration as the API shows it: with its schedule in English and its next runs. */
+export function configJson(c: BackupConfigView, now = new Date()): unknown {
+  let description: string | null = null;
+  let runs: Date[] = [];
+  if (c.schedule_cron) {
+    try {
+      description = describeCron(c.schedule_cron);
+      if (c.enabled) runs = nextRuns(c.schedule_cron, c.schedule_timezone, now, 5);
+    } catch {
+      description = `cannot be read: "${c.schedule_cron}"; set a valid schedule`;
+    }
+  }
+  return toJson({ ...c, schedule_description: description, next_runs: runs });
+}
 const ConfigFields = {
   backup_type: Type.Union(BACKUP_TYPES.map((t) => Type.Literal(t))),
   protocol: Type.Union(PROTOCOLS.map((p) => Type.Literal(p))),
@@ -92,7 +115,24 @@ export const HistorySchema = Type.Object({
   trigger: Type.String(),
   job_id: Nullable(Type.String()),
 });
-const RunBody = Type.Object({ backup_type: Type.Optional(ConfigFields.backup_type) }, { additionalProperties: false });
+const RunBody = Type.Object(
+  {
+    backup_type: Type.Optional(ConfigFields.backup_type),
+    config_id: Type.Optional(Type.String({ format: 'uuid', description: 'the backup configuration to run (default: the running-config one)' })),
+  },
+  { additionalProperties: false },
+);
+const RunAccepted = Type.Object({
+  job_id: Type.String({ format: 'uuid' }),
+  queued: Type.Boolean({ description: 'false: a job for this device and backup type was already waiting; job_id is that job' }),
+  device_id: Type.String({ format: 'uuid' }),
+  device_name: Type.String(),
+  config_id: Nullable(Type.String({ format: 'uuid' })),
+  backup_type: Nullable(Type.String()),
+  start_after: Nullable(DateTime()),
+  status_url: Type.String({ description: 'poll this for the state, progress and result' }),
+  events_url: Type.String({ description: 'stream this device\'s events (SSE)' }),
+});
 const RestoreBody = Type.Object(
   { dry_run: Type.Optional(Type.Boolean({ description: 'show what would change without pushing' })), mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('merge')])) },
   { additionalProperties: false },
@@ -113,7 +153,8 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
     handler: async (req, reply) => {
       const c = await createBackupConfig(db, req.body as Static<typeof ConfigCreate>);
       setTarget(req, 'backup_config', c.id, { device: c.device_name });
-      return created(reply, c);
+      reply.code(201);
+      return configJson(c);
     },
   });
   app.get('/backups/configs', {
@@ -121,13 +162,15 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
     config: { access: 'backups:read' },
     handler: async (req) => {
       const q = req.query as Static<typeof ConfigQuery>;
-      return paged(await listBackupConfigs(db, q), q);
+      const r = await listBackupConfigs(db, q);
+      const now = new Date();
+      return { ...(paged({ items: [], total: r.total }, q) as object), items: r.items.map((c) => configJson(c, now)) };
     },
   });
   app.get('/backups/configs/:id', {
     schema: { tags: ['backups'], summary: 'Get a backup configuration', params: UuidParams, response: responses({ 200: BackupConfigSchema }) },
     config: { access: 'backups:read' },
-    handler: async (req) => toJson(await getBackupConfig(db, (req.params as IdParams).id)),
+    handler: async (req) => configJson(await getBackupConfig(db, (req.params as IdParams).id)),
   });
   app.put('/backups/configs/:id', {
     schema: { tags: ['backups'], summary: 'Update a backup configuration (the fields given)', params: UuidParams, body: ConfigUpdate, response: responses({ 200: BackupConfigSchema }) },
@@ -136,7 +179,7 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
       const body = req.body as Static<typeof ConfigUpdate>;
       const c = await updateBackupConfig(db, (req.params as IdParams).id, body);
       setTarget(req, 'backup_config', c.id, { fields: Object.keys(body) });
-      return toJson(c);
+      return configJson(c);
     },
   });
   app.delete('/backups/configs/:id', {
@@ -150,12 +193,46 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.post('/backups/devices/:id/backup', {
-    schema: { tags: ['backups'], summary: 'Back up a device now (501 until the backup engine is in)', params: IdOrNameParams, body: RunBody, response: responses({ 202: Type.Object({ job_id: Type.String() }) }) },
+    schema: {
+      tags: ['backups'],
+      summary: 'Back up a device now: queues a job and answers 202 with its id (poll GET /jobs/{id} or stream GET /events)',
+      params: IdOrNameParams,
+      body: RunBody,
+      response: responses({ 202: RunAccepted }),
+    },
     config: { access: 'backups:run', action: 'backup.run', target: 'device' },
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const d = await getDevice(db, (req.params as IdParams).id);
       setTarget(req, 'device', d.id, { name: d.name });
-      throw notImplemented('running a backup from the API', 'the netkeep backup engine and job queue (backup/ and schedule/)');
+      const body = (req.body ?? {}) as Static<typeof RunBody>;
+      const configs = await db.selectFrom('backup_configs').select(['id', 'backup_type']).where('device_id', '=', d.id).orderBy('created_at').execute();
+      let config: { id: string; backup_type: string } | undefined;
+      if (body.config_id !== undefined) {
+        config = configs.find((c) => c.id === body.config_id);
+        if (!config) throw new InputError('backup_config_not_found', `device ${d.name} has no backup configuration "${body.config_id}"; list its configurations with GET /api/v1/backups/configs?device=${encodeURIComponent(d.name)}`, 404);
+        if (body.backup_type !== undefined && config.backup_type !== body.backup_type) {
+          throw new InputError('backup_type_mismatch', `backup configuration ${config.id} is a ${config.backup_type} backup, not ${body.backup_type}; give one of them`, 400);
+        }
+      } else if (body.backup_type !== undefined) {
+        config = configs.find((c) => c.backup_type === body.backup_type);
+        if (!config) throw new InputError('backup_config_not_found', `device ${d.name} has no ${body.backup_type} backup configuration; create one (POST /api/v1/backups/configs) first`, 404);
+      } else {
+        config = configs.find((c) => c.backup_type === 'running-config') ?? (configs.length === 1 ? configs[0] : undefined);
+      }
+      const r = await enqueueBackup(ctx, { deviceId: d.id, ...(config ? { configId: config.id } : {}), trigger: 'api', ...(req.user ? { requestedBy: req.user.username } : {}) });
+      setTarget(req, 'device', d.id, { name: d.name, job_id: r.jobId, queued: r.queued, ...(config ? { config_id: config.id } : {}) });
+      reply.code(202);
+      return toJson({
+        job_id: r.jobId,
+        queued: r.queued,
+        device_id: d.id,
+        device_name: d.name,
+        config_id: config?.id ?? null,
+        backup_type: config?.backup_type ?? (configs.length === 0 ? 'running-config' : null),
+        start_after: r.startAfter ?? null,
+        status_url: `/api/v1/jobs/${r.jobId}`,
+        events_url: `/api/v1/events?device=${d.id}`,
+      });
     },
   });
   app.post('/backups/history/:id/restore', {
