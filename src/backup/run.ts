@@ -18,6 +18,8 @@ import type { MirrorChange } from '../store/git-mirror.ts';
 import { volatileFilterFor } from '../store/history.ts';
 import type { AlgorithmProfile, CliProtocol, Timeouts } from '../transports/types.ts';
 import { fetchConfig } from './fetch.ts';
+import { isFileProtocol, protocolFetcher } from './protocols.ts';
+import type { TlsOptions } from './protocol-types.ts';
 import { recordBackup, recordFailure, type RecordBackupInput, type RecordBackupResult } from './record.ts';
 
 type RecordInput = RecordBackupInput;
@@ -96,6 +98,7 @@ interface DeviceRow {
   credential_profile_id: string | null;
   zone: string | null;
   options: unknown;
+  group_options: unknown;
   host_key: string | null;
   last_status: string | null;
   failing_since: Date | null;
@@ -115,6 +118,26 @@ interface ProfileCols {
 function credentialsOf(keyring: Keyring, p: ProfileCols) {
   const dec = (v: string | null) => (v === null ? null : decryptSecret(keyring, v));
   return { username: p.username, password: dec(p.password_enc), enablePassword: dec(p.enable_password_enc), privateKey: dec(p.private_key_enc), passphrase: dec(p.passphrase_enc) };
+}
+
+/** Group, device and backup-configuration options, later ones winning; `timeouts` merged key by key. */
+function mergeOptions(...layers: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      out[k] = k === 'timeouts' ? { ...obj(out[k]), ...obj(v) } : v;
+    }
+  }
+  return out;
+}
+
+/** A "significant" filter from a protocol's volatile-line patterns. */
+function dropLinesMatching(patterns: RegExp[]): (text: string) => string {
+  return (text) =>
+    text
+      .split('\n')
+      .filter((line) => !patterns.some((re) => { re.lastIndex = 0; return re.test(line); }))
+      .join('\n');
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -182,7 +205,9 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
   const d = (await db
     .selectFrom('devices as d')
     .leftJoin('credential_profiles as p', 'p.id', 'd.credential_profile_id')
+    .leftJoin('device_groups as g', 'g.id', 'd.group_id')
     .select([
+      'g.options as group_options',
       'd.id',
       'd.name',
       'd.address',
@@ -223,51 +248,84 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
     zone: o.zone ?? d.zone,
     attempt: o.attempt ?? 0,
   };
-  const options = obj(d.options);
+  // The backup configuration picks the protocol; settings come from the group, then the device,
+  // then the backup configuration (later wins; timeouts merge key by key).
+  const cfg = o.configId
+    ? await db.selectFrom('backup_configs').select(['protocol', 'options']).where('id', '=', o.configId).where('device_id', '=', d.id).executeTakeFirst()
+    : undefined;
+  const options = mergeOptions(obj(d.group_options), obj(d.options), obj(cfg?.options));
+  const protocol = cfg?.protocol ?? d.protocol;
   const driver = findDriver(d.driver);
   let config: string | undefined;
   let facts: Awaited<ReturnType<typeof fetchConfig>>['facts'] | undefined;
+  let protocolVolatile: RegExp[] | undefined;
   let failure: NetkeepError | undefined;
+  // trust on first use: pin the key only if nobody pinned one meanwhile
+  const hostKey = d.host_key
+    ? { pinned: d.host_key }
+    : {
+        onFirstUse: async (key: string) => {
+          await db.updateTable('devices').set({ host_key: key, updated_at: new Date() }).where('id', '=', d.id).where('host_key', 'is', null).execute();
+        },
+      };
   try {
-    if (!driver) {
-      throw new NetkeepError('unknown_driver', `device ${d.name} uses driver "${d.driver}", which netkeep does not know; set a driver from 'netkeep drivers' on the device`);
+    if (isFileProtocol(protocol)) {
+      const c = d.credential_profile_id ? (d.profile_id ? credentialsOf(ctx.keyring, d) : await resolveCredentials(db, ctx.keyring, d.credential_profile_id)) : undefined;
+      bus.emit('job.progress', { ...ref, at: new Date(), step: 'connecting' });
+      const fetcher = await protocolFetcher(protocol);
+      const r = await fetcher({
+        host: d.address,
+        ...(d.port ? { port: d.port } : {}),
+        credentials: {
+          ...(c?.username != null ? { username: c.username } : {}),
+          ...(c?.password != null ? { password: c.password } : {}),
+          ...(c?.privateKey != null ? { privateKey: c.privateKey } : {}),
+          ...(c?.passphrase != null ? { passphrase: c.passphrase } : {}),
+        },
+        // protocol settings may sit flat in the options or under the protocol's name
+        options: { ...options, ...obj(options[protocol]) },
+        hostKey,
+        tls: obj(options.tls) as TlsOptions,
+        timeouts: timeoutsOf(options, o.deadlineMs),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      config = r.config;
+      facts = r.facts;
+      protocolVolatile = r.volatile;
+    } else {
+      if (!driver) {
+        throw new NetkeepError('unknown_driver', `device ${d.name} uses driver "${d.driver}", which netkeep does not know; set a driver from 'netkeep drivers' on the device`);
+      }
+      if (!d.credential_profile_id) {
+        throw new NetkeepError('config_error', `device ${d.name} has no credential profile; give it one (API: PATCH /api/v1/devices/${d.name} with {"credential_profile": NAME}, or import it again with credentials)`);
+      }
+      if (protocol !== 'ssh' && protocol !== 'telnet') {
+        throw new NetkeepError('config_error', `device ${d.name} uses protocol "${protocol}", which netkeep does not know; use ssh, telnet, snmp, netconf, rest or sftp`);
+      }
+      const c = d.profile_id ? credentialsOf(ctx.keyring, d) : await resolveCredentials(db, ctx.keyring, d.credential_profile_id);
+      bus.emit('job.progress', { ...ref, at: new Date(), step: 'connecting' });
+      const r = await fetchConfig({
+        host: d.address,
+        ...(d.port ? { port: d.port } : {}),
+        protocol: protocol as CliProtocol,
+        driver,
+        credentials: {
+          ...(c.username !== null ? { username: c.username } : {}),
+          ...(c.password !== null ? { password: c.password } : {}),
+          ...(c.enablePassword !== null ? { enablePassword: c.enablePassword } : {}),
+          ...(c.privateKey !== null ? { privateKey: c.privateKey } : {}),
+          ...(c.passphrase !== null ? { passphrase: c.passphrase } : {}),
+        },
+        timeouts: timeoutsOf(options, o.deadlineMs),
+        ...(typeof options.algorithms === 'string' ? { algorithms: options.algorithms as AlgorithmProfile } : {}),
+        ...(options.vars && typeof options.vars === 'object' ? { vars: options.vars as Record<string, unknown> } : {}),
+        ...(typeof options.mask_secrets === 'boolean' ? { maskSecrets: options.mask_secrets } : {}),
+        hostKey,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      config = r.config;
+      facts = r.facts;
     }
-    if (!d.credential_profile_id) {
-      throw new NetkeepError('config_error', `device ${d.name} has no credential profile; give it one (netkeep device update ${d.name} --credential-profile NAME)`);
-    }
-    if (d.protocol !== 'ssh' && d.protocol !== 'telnet') {
-      throw new NetkeepError('config_error', `device ${d.name} uses protocol ${d.protocol}, which backups do not support yet; set its protocol to ssh or telnet`);
-    }
-    const c = d.profile_id ? credentialsOf(ctx.keyring, d) : await resolveCredentials(db, ctx.keyring, d.credential_profile_id);
-    bus.emit('job.progress', { ...ref, at: new Date(), step: 'connecting' });
-    const r = await fetchConfig({
-      host: d.address,
-      ...(d.port ? { port: d.port } : {}),
-      protocol: d.protocol as CliProtocol,
-      driver,
-      credentials: {
-        ...(c.username !== null ? { username: c.username } : {}),
-        ...(c.password !== null ? { password: c.password } : {}),
-        ...(c.enablePassword !== null ? { enablePassword: c.enablePassword } : {}),
-        ...(c.privateKey !== null ? { privateKey: c.privateKey } : {}),
-        ...(c.passphrase !== null ? { passphrase: c.passphrase } : {}),
-      },
-      timeouts: timeoutsOf(options, o.deadlineMs),
-      ...(typeof options.algorithms === 'string' ? { algorithms: options.algorithms as AlgorithmProfile } : {}),
-      ...(options.vars && typeof options.vars === 'object' ? { vars: options.vars as Record<string, unknown> } : {}),
-      ...(typeof options.mask_secrets === 'boolean' ? { maskSecrets: options.mask_secrets } : {}),
-      hostKey: d.host_key
-        ? { pinned: d.host_key }
-        : {
-            // trust on first use: pin the key only if nobody pinned one meanwhile
-            onFirstUse: async (key) => {
-              await db.updateTable('devices').set({ host_key: key, updated_at: new Date() }).where('id', '=', d.id).where('host_key', 'is', null).execute();
-            },
-          },
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    config = r.config;
-    facts = r.facts;
   } catch (err) {
     failure = classify(err, '');
     if (failure.failureClass === 'host_key_changed') {
@@ -334,10 +392,14 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
       startedAt,
       completedAt: new Date(),
       trigger: o.trigger,
-      driver: driver!.id,
+      driver: driver?.id ?? d.driver,
       ...(facts ? { facts } : {}),
       durationMs,
-      ...(volatileFilterFor(driver!.id) ? { volatile: volatileFilterFor(driver!.id)! } : {}),
+      ...(protocolVolatile
+        ? { volatile: dropLinesMatching(protocolVolatile) }
+        : driver && volatileFilterFor(driver.id)
+          ? { volatile: volatileFilterFor(driver.id)! }
+          : {}),
       ...(o.jobId ? { jobId: o.jobId } : {}),
       ...(o.store ? { store: o.store } : {}),
       ...(o.mirror ? { mirror: o.mirror } : {}),
