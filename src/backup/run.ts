@@ -19,6 +19,7 @@ import { volatileFilterFor } from '../store/history.ts';
 import type { AlgorithmProfile, CliProtocol, Timeouts } from '../transports/types.ts';
 import { fetchConfig } from './fetch.ts';
 import { isFileProtocol, protocolFetcher } from './protocols.ts';
+import { mirrors } from '../store/mirror-config.ts';
 import type { TlsOptions } from './protocol-types.ts';
 import { recordBackup, recordFailure, type RecordBackupInput, type RecordBackupResult } from './record.ts';
 
@@ -402,7 +403,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
           : {}),
       ...(o.jobId ? { jobId: o.jobId } : {}),
       ...(o.store ? { store: o.store } : {}),
-      ...(o.mirror ? { mirror: o.mirror } : {}),
+      ...(o.mirror && mirrors(o.mirror as { mode?: 'all' | 'selected' }, options.git_mirror) ? { mirror: o.mirror } : {}),
     });
   } catch (err) {
     if (o.jobId && isUniqueJobViolation(err)) {

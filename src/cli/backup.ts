@@ -6,6 +6,7 @@ import { NetkeepError, FAILURE_LABELS, type FailureClass } from '../errors.ts';
 import { runPass, selectDevices, type PassProgress, type PassSummary } from '../backup/pass.ts';
 import { enqueueBackups, getBoss, stopBoss } from '../schedule/queue.ts';
 import { startWorker, type WorkerHandle } from '../schedule/worker.ts';
+import { gitMirrorFromEnv, type ConfiguredMirror } from '../store/mirror-config.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_FAILURE, EXIT_OK, parse, printJson, table, UsageError } from './io.ts';
 
 const WORKER_HELP = [
@@ -133,6 +134,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const sel = { ...(v.all ? { all: true } : {}), ...(v.group ? { group: v.group } : {}), ...(v.device?.length ? { devices: v.device } : {}) };
   const ctx = await open(v, 'backup');
   let worker: WorkerHandle | undefined;
+  let mirror: ConfiguredMirror | undefined;
   try {
     if (deadline) await getBoss(ctx, { settings: settingsFor(deadline) });
     if (!v.wait) {
@@ -147,7 +149,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     if (ctx.ndb.kind === 'pglite' || v.worker) {
-      worker = await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}) });
+      mirror = await gitMirrorFromEnv(process.env, ctx.dataDir, (l) => process.stderr.write(`netkeep: ${l}\n`));
+      worker = await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}), ...(mirror ? { mirror } : {}) });
     }
     const tty = !v.json && !!process.stderr.isTTY;
     const rep = progressReporter(tty);
@@ -178,6 +181,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
     return s.failed ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await worker?.stop({ graceful: false });
+    await mirror?.close().catch(() => {});
     await stopBoss(ctx);
     await ctx.close();
   }
@@ -314,7 +318,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const zones = (v.zone ?? ['default']).map((z) => (z === 'default' ? null : z));
   const ctx = await open(v, 'worker');
   try {
-    const w = await startWorker(ctx, { zones, ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}) });
+    const mirror = await gitMirrorFromEnv(process.env, ctx.dataDir, (l) => process.stderr.write(`netkeep: ${l}\n`));
+    const w = await startWorker(ctx, { zones, ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}), ...(mirror ? { mirror } : {}) });
     process.stderr.write(`netkeep worker ${w.id}: serving zone(s) ${zones.map((z) => z ?? 'default').join(', ')} on ${ctx.ndb.location}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
@@ -322,6 +327,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     });
     process.stderr.write(`netkeep worker ${w.id}: stopping; finishing ${w.stats.running} running backup(s) (at most 30 s)\n`);
     await w.stop({ graceful: true, timeoutMs: 30_000 });
+    await mirror?.close().catch(() => {});
     process.stderr.write(`netkeep worker ${w.id}: stopped after ${w.stats.done} backup(s) (${w.stats.succeeded} ok, ${w.stats.failed} failed, ${w.stats.retried} retried)\n`);
     return EXIT_OK;
   } finally {

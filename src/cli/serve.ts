@@ -6,6 +6,7 @@ import { buildServer } from '../api/server.ts';
 import { startWorker } from '../schedule/worker.ts';
 import { startScheduler } from '../schedule/scheduler.ts';
 import { stopBoss } from '../schedule/queue.ts';
+import { gitMirrorFromEnv } from '../store/mirror-config.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_OK, parse, UsageError, type CommandSpec } from './io.ts';
 
 const spec = {
@@ -70,14 +71,15 @@ export async function serve(argv: string[]): Promise<number> {
     throw err;
   }
   const say = (line: string) => process.stderr.write(`netkeep: ${line}\n`);
-  const worker = args.values['no-worker'] ? undefined : await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), log: say });
+  const mirror = args.values['no-worker'] ? undefined : await gitMirrorFromEnv(process.env, ctx.dataDir, say);
+  const worker = args.values['no-worker'] ? undefined : await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), ...(mirror ? { mirror } : {}), log: say });
   const scheduler = args.values['no-scheduler'] ? undefined : startScheduler(ctx, { log: (msg) => say(msg) });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   process.stderr.write(
     `netkeep: listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}  (API /api/v1, docs /api/docs)\n` +
       `netkeep: data in ${ctx.dataDir}; database: ${ctx.ndb.location}; master key: ${ctx.keyring.source}\n` +
-      `netkeep: scheduler ${scheduler ? 'on' : 'off'}; in-process worker ${worker ? `on (${worker.id})` : 'off'}\n`,
+      `netkeep: scheduler ${scheduler ? 'on' : 'off'}; in-process worker ${worker ? `on (${worker.id})` : 'off'}; git mirror ${mirror ? `${mirror.mode === 'all' ? 'on' : 'on for selected configurations'} (${mirror.dir})` : 'off'}\n`,
   );
 
   await new Promise<void>((resolve) => {
@@ -90,6 +92,7 @@ export async function serve(argv: string[]): Promise<number> {
       void (async () => {
         await scheduler?.stop().catch(() => {});
         await worker?.stop({ graceful: true, timeoutMs: 30_000 }).catch(() => {});
+        await mirror?.close().catch(() => {});
         await stopBoss(ctx).catch(() => {});
         await app.close().catch(() => {});
         await ctx.close();
