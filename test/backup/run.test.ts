@@ -43,7 +43,7 @@ describe.each(backends())('runBackup on %s', (backend) => {
     await t.db.updateTable('devices').set({ driver: 'ios', credential_profile_id: null }).where('id', '=', id).execute();
     const r2 = await runBackup(ctx, { deviceId: id, trigger: 'manual', recordTransient: false });
     expect(r2).toMatchObject({ status: 'failure', failureClass: 'config_error', permanent: true });
-    expect(r2.status === 'failure' && r2.message).toMatch(/--credential-profile/);
+    expect(r2.status === 'failure' && r2.message).toMatch(/PATCH \/api\/v1\/devices\/sim00001 with {"credential_profile": NAME}/);
     const rows = await t.db.selectFrom('backup_history').select('error_class').where('device_id', '=', id).execute();
     expect(rows.map((x) => x.error_class).sort()).toEqual(['config_error', 'unknown_driver']);
   });
