@@ -187,6 +187,13 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     const c = await s.as('operator', { method: 'POST', url: `${V1}/backups/configs`, payload: { device_id: 'r1', backup_type: 'running-config', schedule_cron: 'weekly', retention_days: 365, schedule_timezone: 'America/New_York' } });
     expect(c.statusCode).toBe(201);
     const cfg = body(c);
+    expect(cfg.warnings).toEqual([]);
+    // TLS verification switched off is shown as a warning, never silently accepted
+    const insecure = body(await s.as('operator', { method: 'POST', url: `${V1}/backups/configs`, payload: { device_id: 'r1', backup_type: 'full-state', protocol: 'rest', options: { rest: { profile: 'eapi', tls: { insecure: true } } } } }));
+    expect(insecure.warnings).toEqual([expect.stringMatching(/^TLS certificate verification is off \(rest\.tls: insecure\).*pin its certificate fingerprint or give its CA/)]);
+    const pinned = body(await s.as('operator', { method: 'POST', url: `${V1}/backups/configs`, payload: { device_id: 'r1', backup_type: 'startup-config', protocol: 'rest', options: { tls: { fingerprint: 'sha256/AA' } } } }));
+    expect(pinned.warnings).toEqual([]);
+    for (const id of [insecure.id, pinned.id]) expect((await s.as('operator', { method: 'DELETE', url: `${V1}/backups/configs/${id}` })).statusCode).toBe(204);
     expect(cfg).toMatchObject({ device_name: 'r1', protocol: 'ssh', schedule_cron: '@weekly', retention_days: 365, compression_enabled: true, encryption_enabled: true });
     expect(body(await s.as('viewer', { method: 'GET', url: `${V1}/backups/configs/${cfg.id}` })).id).toBe(cfg.id);
     expect(body(await s.as('operator', { method: 'PUT', url: `${V1}/backups/configs/${cfg.id}`, payload: { schedule_cron: '30 3 * * 1', enabled: false } })).schedule_cron).toBe('30 3 * * 1');

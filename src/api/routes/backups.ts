@@ -40,7 +40,18 @@ export const BackupConfigSchema = Type.Object({
   next_run_at: Nullable(Type.String({ format: 'date-time', description: 'the slot the scheduler will run next (set once the scheduler has seen the schedule)' })),
   last_run_at: Nullable(Type.String({ format: 'date-time', description: 'when the scheduler last queued this configuration' })),
   last_job_id: Nullable(Type.String({ description: 'the job the scheduler last queued' })),
+  warnings: Type.Array(Type.String(), { description: 'what an operator should fix, e.g. TLS verification switched off' }),
 });
+
+/** Warnings about a configuration's settings: TLS verification off (options.tls or options.<protocol>.tls). */
+export function configWarnings(options: unknown): string[] {
+  const o = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
+  const insecure = (v: unknown) => !!v && typeof v === 'object' && (v as { insecure?: unknown }).insecure === true;
+  const where = [insecure(o.tls) ? 'tls' : undefined, ...Object.entries(o).filter(([, v]) => v && typeof v === 'object' && insecure((v as { tls?: unknown }).tls)).map(([k]) => `${k}.tls`)].filter(Boolean);
+  return where.length
+    ? [`TLS certificate verification is off (${where.join(', ')}: insecure): anyone on the path can impersonate the device; pin its certificate fingerprint or give its CA instead`]
+    : [];
+}
 
 /** A backup configuration as the API shows it: with its schedule in English and its next runs. */
 export function configJson(c: BackupConfigView, now = new Date()): unknown {
@@ -54,7 +65,7 @@ export function configJson(c: BackupConfigView, now = new Date()): unknown {
       description = `cannot be read: "${c.schedule_cron}"; set a valid schedule`;
     }
   }
-  return toJson({ ...c, schedule_description: description, next_runs: runs });
+  return toJson({ ...c, schedule_description: description, next_runs: runs, warnings: configWarnings(c.options) });
 }
 const ConfigFields = {
   backup_type: Type.Union(BACKUP_TYPES.map((t) => Type.Literal(t))),
