@@ -1,6 +1,7 @@
 // SSH transport on ssh2: TCP with no-delay, password / keyboard-interactive / public-key
 // auth, algorithm profiles, host-key pinning with trust on first use, and three deadlines
 // (connect, idle, whole session). Knows bytes, never vendors.
+import { BufferedShell } from './channel.ts';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
@@ -166,22 +167,17 @@ function classifySsh(err: unknown, where: string): NetkeepError {
   return classify(err, where);
 }
 
-class SshShell implements ShellChannel {
+class SshShell extends BufferedShell {
   private readonly stream: ClientChannel;
   private readonly owner: SshConnection;
-  private dataListener: ((chunk: Buffer) => void) | undefined;
-  private pending: Buffer[] = [];
-  private closeListener: ((err?: Error) => void) | undefined;
-  private closeResult: { err?: Error } | undefined;
-  closed = false;
 
   constructor(stream: ClientChannel, owner: SshConnection) {
+    super();
     this.stream = stream;
     this.owner = owner;
     const onData = (chunk: Buffer) => {
       owner.deadlines.touch();
-      if (this.dataListener && this.pending.length === 0) this.dataListener(chunk);
-      else this.pending.push(chunk);
+      this.deliver(chunk);
     };
     stream.on('data', onData);
     stream.stderr.on('data', onData);
@@ -193,37 +189,6 @@ class SshShell implements ShellChannel {
     if (this.closed) return;
     this.owner.deadlines.touch();
     this.stream.write(data);
-  }
-
-  /**
-   * Output that arrived before a listener was registered (the greeting) is delivered on the
-   * next microtask, never synchronously inside onData(): the engine is then already waiting.
-   */
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-    if (this.pending.length) {
-      queueMicrotask(() => {
-        const p = this.pending;
-        this.pending = [];
-        for (const c of p) this.dataListener?.(c);
-      });
-    }
-  }
-
-  onClose(listener: (err?: Error) => void): void {
-    this.closeListener = listener;
-    if (this.closeResult) {
-      const r = this.closeResult;
-      queueMicrotask(() => listener(r.err));
-    }
-  }
-
-  finish(err?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeResult = { err };
-    const l = this.closeListener;
-    if (l) l(err);
   }
 }
 

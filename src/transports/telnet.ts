@@ -2,6 +2,7 @@
 // when asked, accept the server's ECHO and SGA, refuse everything else), IAC stripping on
 // read and 0xFF escaping on write, NVT newlines (LF -> CR LF), then the login dialogue
 // (username/password prompts) before the shell is handed to the session engine.
+import { BufferedShell } from './channel.ts';
 import net from 'node:net';
 import { NetkeepError, classify } from '../errors.ts';
 import { Deadlines, DEFAULT_TERMINAL, resolveTimeouts } from './ssh.ts';
@@ -226,54 +227,17 @@ export function toNvt(data: string | Buffer): Buffer {
   return escapeIac(out);
 }
 
-class TelnetShell implements ShellChannel {
+class TelnetShell extends BufferedShell {
   private readonly conn: TelnetConnection;
-  private dataListener: ((chunk: Buffer) => void) | undefined;
-  private pending: Buffer[] = [];
-  private closeListener: ((err?: Error) => void) | undefined;
-  private closeResult: { err?: Error } | undefined;
-  closed = false;
 
   constructor(conn: TelnetConnection) {
+    super();
     this.conn = conn;
   }
 
   write(data: string | Buffer): void {
     if (this.closed) return;
     this.conn.write(data);
-  }
-
-  deliver(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    if (this.dataListener && this.pending.length === 0) this.dataListener(chunk);
-    else this.pending.push(chunk);
-  }
-
-  /** Output received before a listener was registered is delivered on the next microtask. */
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-    if (this.pending.length) {
-      queueMicrotask(() => {
-        const p = this.pending;
-        this.pending = [];
-        for (const c of p) this.dataListener?.(c);
-      });
-    }
-  }
-
-  onClose(listener: (err?: Error) => void): void {
-    this.closeListener = listener;
-    if (this.closeResult) {
-      const r = this.closeResult;
-      queueMicrotask(() => listener(r.err));
-    }
-  }
-
-  finish(err?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeResult = { err };
-    this.closeListener?.(err);
   }
 }
 
