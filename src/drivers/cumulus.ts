@@ -2,7 +2,7 @@
 // relevant files (default), chosen by driver options.
 
 import type { Driver, DriverContext } from './types.ts';
-import { dropFirstLast, ESC_CODES, gsub, rb } from './helpers.ts';
+import { dropFirstLast, ESC_CODES, gsub, LINUX_SU_ENABLE, rb } from './helpers.ts';
 
 const header = (title: string) => `\n###### ${title} ######\n`;
 
@@ -52,12 +52,7 @@ export const cumulus: Driver = {
   prompt: rb(String.raw`^[\w.-]+@[\w.-]+(:mgmt)?:?~[#$] ?$`),
   comment: '# ',
   login: { username: rb('^Username:'), password: rb('^Password:') },
-  enable: {
-    commandFor: (e) => (e === true ? 'sudo su -' : 'su -'),
-    passwordPrompt: rb(String.raw`^(\[sudo\] password|Password:)`),
-    password: 'enable-or-login',
-    teardown: ['exit'],
-  },
+  enable: LINUX_SU_ENABLE,
   expect: [{ pattern: ESC_CODES }],
   teardown: ['exit'],
   cleanup: [(cfg) => dropFirstLast(cfg)],

@@ -1,7 +1,7 @@
 // Small helpers for drivers: Ruby-regex porting and Oxidized's text helpers with their
 // exact semantics (lines keep their "\n", comment() prefixes every line, ...).
 
-import type { RewriteRule, TextRule } from './types.ts';
+import type { EnableSpec, RewriteRule, TextRule } from './types.ts';
 
 const RUBY_SPACE = ' \\t\\r\\n\\f\\v';
 
@@ -211,3 +211,11 @@ export function xmlComment(text: string): string {
 
 /** Ruby `$1`-style replacements where a missing group gives "" are the JS default too. */
 export const ESC_CODES = rb(String.raw`\r?\e(?:\[[0-?]*[ -\/]*[@-~]|[=>])\r?`, 'g');
+
+/** Root on a Linux-based box: `sudo su -` when enable is true, else `su -` with the enable (or login) password. */
+export const LINUX_SU_ENABLE: EnableSpec = {
+  commandFor: (e) => (e === true ? 'sudo su -' : 'su -'),
+  passwordPrompt: rb(String.raw`^(\[sudo\] password|Password:)`),
+  password: 'enable-or-login',
+  teardown: ['exit'],
+};

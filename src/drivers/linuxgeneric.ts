@@ -2,7 +2,7 @@
 // model (a dump of the usual files); only its prompt is covered by a recording.
 
 import type { Driver, DriverContext } from './types.ts';
-import { dropFirstLast, ESC_CODES, gsub, rb } from './helpers.ts';
+import { dropFirstLast, ESC_CODES, gsub, LINUX_SU_ENABLE, rb } from './helpers.ts';
 
 const FILES: [string, string][] = [
   ['THE HOSTNAME', 'cat /etc/hostname'],
@@ -35,12 +35,7 @@ export const linuxgeneric: Driver = {
   prompt: rb(String.raw`^[\w.-]+@[\w.-]+(:\S*)?[#$] ?$`),
   comment: '# ',
   login: { username: rb(String.raw`login:\s*$`), password: rb(String.raw`^Password:\s*$`) },
-  enable: {
-    commandFor: (e) => (e === true ? 'sudo su -' : 'su -'),
-    passwordPrompt: rb(String.raw`^(\[sudo\] password|Password:)`),
-    password: 'enable-or-login',
-    teardown: ['exit'],
-  },
+  enable: LINUX_SU_ENABLE,
   expect: [{ pattern: ESC_CODES }],
   teardown: ['exit'],
   cleanup: [(cfg) => dropFirstLast(cfg)],

@@ -317,12 +317,7 @@ export class SimSshServer {
       runner.dispose();
     };
     const runner = new ActionRunner(
-      (data, drained) => {
-        if (stream.destroyed || !stream.writable) return true;
-        const ok = stream.write(Buffer.from(data, 'latin1'));
-        if (!ok) stream.once('drain', drained);
-        return ok;
-      },
+      channelWriter(stream),
       () => {
         finish();
         dropConnection(client);
@@ -362,12 +357,7 @@ export class SimSshServer {
       runner.dispose();
     };
     const runner = new ActionRunner(
-      (data, drained) => {
-        if (stream.destroyed || !stream.writable) return true;
-        const ok = stream.write(Buffer.from(data, 'latin1'));
-        if (!ok) stream.once('drain', drained);
-        return ok;
-      },
+      channelWriter(stream),
       () => {
         finish();
         dropConnection(client);
@@ -517,4 +507,14 @@ function serveScp(stream: ServerChannel, path: string, content: string | undefin
       step++;
     }
   });
+}
+
+/** Writes device output to an SSH channel with backpressure; a closed channel swallows it. */
+function channelWriter(stream: ServerChannel): (data: string, drained: () => void) => boolean {
+  return (data, drained) => {
+    if (stream.destroyed || !stream.writable) return true;
+    const ok = stream.write(Buffer.from(data, 'latin1'));
+    if (!ok) stream.once('drain', drained);
+    return ok;
+  };
 }

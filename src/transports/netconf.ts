@@ -4,8 +4,7 @@
 // chunked `\n#len\n…\n##\n`. One session: hello exchange, RPCs matched by message-id,
 // rpc-reply / rpc-error parsing, close-session. Knows bytes and XML, never vendors.
 import { NetkeepError } from '../errors.ts';
-import { connectSsh, sshChannelHost } from './ssh.ts';
-import type { SshChannelHost } from './ssh.ts';
+import { connectSshChannels } from './ssh.ts';
 import type { AlgorithmProfile, Connection, Credentials, HostKeyPolicy, Timeouts } from './types.ts';
 import { childElements, escapeAttr, escapeText, firstChild, parseXml, textOf } from './xml.ts';
 import type { XmlElement } from './xml.ts';
@@ -552,7 +551,7 @@ export interface NetconfConnectOptions {
 /** Connect over SSH, open the netconf subsystem and exchange hellos. Rejects with a classified NetkeepError. */
 export async function openNetconf(opts: NetconfConnectOptions): Promise<NetconfSession> {
   const port = opts.port ?? 830;
-  const conn: Connection = await connectSsh({
+  const { conn, host } = await connectSshChannels({
     host: opts.host,
     port,
     protocol: 'ssh',
@@ -562,13 +561,6 @@ export async function openNetconf(opts: NetconfConnectOptions): Promise<NetconfS
     ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  let host: SshChannelHost;
-  try {
-    host = sshChannelHost(conn);
-  } catch (err) {
-    conn.close();
-    throw err;
-  }
   const channel = await new Promise<NetconfChannel>((resolve, reject) => {
     host.client.subsys('netconf', (err, stream) => {
       if (err) {

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { NetkeepError } from '../errors.ts';
-import { connectSsh, resolveTimeouts, sshChannelHost } from './ssh.ts';
+import { connectSshChannels, resolveTimeouts } from './ssh.ts';
 import type { SshChannelHost } from './ssh.ts';
 import type { AlgorithmProfile, Connection, Credentials, HostKeyPolicy, Timeouts } from './types.ts';
 
@@ -248,7 +248,7 @@ export async function openFileTransfer(opts: FileTransferOptions): Promise<FileT
     throw new NetkeepError('config_error', `${opts.host}: unknown file transfer method '${String(method)}'; use sftp or scp`);
   }
   const timeouts = resolveTimeouts(opts.timeouts);
-  const conn = await connectSsh({
+  const { conn, host } = await connectSshChannels({
     host: opts.host,
     port: opts.port ?? 22,
     protocol: 'ssh',
@@ -258,13 +258,6 @@ export async function openFileTransfer(opts: FileTransferOptions): Promise<FileT
     ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  let host: SshChannelHost;
-  try {
-    host = sshChannelHost(conn);
-  } catch (err) {
-    conn.close();
-    throw err;
-  }
   if (method === 'scp') return new ScpTransfer(conn, host, timeouts.idleMs);
   return new Promise<FileTransfer>((resolve, reject) => {
     host.client.sftp((err, sftp) => {

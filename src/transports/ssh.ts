@@ -574,3 +574,14 @@ export function sshChannelHost(conn: Connection): SshChannelHost {
   }
   return { client: conn.client, where: conn.where, touch: () => conn.deadlines.touch(), lostError: () => conn.lostError() };
 }
+
+/** Connect with `connectSsh` and hand back the channel host too (NETCONF, SFTP); closes on failure. */
+export async function connectSshChannels(opts: ConnectOptions): Promise<{ conn: Connection; host: SshChannelHost }> {
+  const conn = await connectSsh(opts);
+  try {
+    return { conn, host: sshChannelHost(conn) };
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}
