@@ -1,5 +1,5 @@
 // NETCONF against the real thing: yuma123's netconfd behind OpenSSH's sshd on loopback.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NetkeepError } from '../../src/errors.ts';
 import { fetchNetconf, pushNetconf } from '../../src/backup/fetch-netconf.ts';
 import { CAP, CAP_BASE_11, openNetconf } from '../../src/transports/netconf.ts';
@@ -25,7 +25,9 @@ run('NETCONF against netconfd (yuma123) behind sshd', () => {
     port: srv.port,
     credentials: { username: srv.sshd.user, privateKey: srv.sshd.clientKey },
     hostKey: { pinned: srv.sshd.hostKey },
-    timeouts: { connectMs: 30_000, idleMs: 60_000, sessionMs: 180_000 }, // generous: a loaded CI machine makes netconfd slow, and these tests are not about time
+    // generous for a loaded CI machine, yet below the test's own limit so a stall fails with
+    // netkeep's message (and the server logs below) rather than a bare vitest timeout
+    timeouts: { connectMs: 20_000, idleMs: 25_000, sessionMs: 50_000 },
   });
 
   beforeAll(async () => {
@@ -33,6 +35,11 @@ run('NETCONF against netconfd (yuma123) behind sshd', () => {
   });
   afterAll(async () => {
     await srv?.stop();
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      console.error(`netconfd log (tail):\n${srv?.log().slice(-6000)}\nsshd log (tail):\n${srv?.sshd.log().slice(-6000)}`);
+    });
   });
 
   it('exchanges hellos, reads capabilities and switches to chunked framing (base:1.1)', async () => {
