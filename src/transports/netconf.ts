@@ -263,6 +263,9 @@ interface Pending {
 }
 
 /** A NETCONF session on an open channel. Use `openNetconf` to get one over SSH. */
+/** Pause between our hello and the first chunked rpc (see NetconfSession.hello). */
+const HELLO_SETTLE_MS = 100;
+
 export class NetconfSession {
   readonly where: string;
   serverCapabilities: string[] = [];
@@ -324,6 +327,13 @@ export class NetconfSession {
       await got;
     } finally {
       if (timer) clearTimeout(timer);
+    }
+    if (this.framing === 'chunked') {
+      // yuma123's netconfd reads our hello in end-of-message mode and decides the framing
+      // per read: a chunked rpc that reaches it in the same read as our hello is never
+      // parsed, and the session hangs. Sending both back to back made that happen every
+      // time, so leave a gap (one loaded-machine scheduling slice) before the first rpc.
+      await new Promise((r) => setTimeout(r, HELLO_SETTLE_MS));
     }
   }
 
