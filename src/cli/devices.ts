@@ -99,7 +99,7 @@ export async function deviceCommand(argv: string[]): Promise<number> {
         process.stdout.write(
           table(
             ['NAME', 'ADDRESS', 'DRIVER', 'GROUP', 'ENABLED', 'STATUS', 'LAST SUCCESS'],
-            page.items.map((d) => [d.name, d.port ? `${d.address}:${d.port}` : d.address, d.driver, d.group, d.enabled, d.last_status ?? 'never', d.last_success_at ? new Date(d.last_success_at).toISOString() : null]),
+            page.items.map((d) => [d.name, d.port ? `${d.address}:${d.port}` : d.address, d.driver, d.group, d.orphaned_at ? 'orphaned' : d.enabled, d.last_status ?? 'never', d.last_success_at ? new Date(d.last_success_at).toISOString() : null]),
           ),
         );
         if (page.total > page.items.length) process.stderr.write(`netkeep: showing ${page.items.length} of ${page.total}; use --limit\n`);
@@ -109,18 +109,27 @@ export async function deviceCommand(argv: string[]): Promise<number> {
     case 'import': {
       const spec = {
         name: 'device import',
-        usage: 'device import FILE.csv [--dry-run] [--json]',
+        usage: 'device import FILE [--format csv|oxidized|rancid] [--config JSON] [--dry-run] [--json]',
         summary:
           'Import devices from a CSV file with the header name,address,port,driver,group,username,password,enable_password ' +
           '(site, tags and protocol columns are optional). Credentials become or reuse a credential profile. ' +
-          'A file with any bad line imports nothing; the bad lines are listed by number.',
-        help: ['  --dry-run             check the file and say what would change, write nothing', '  --json                JSON output', ...COMMON_HELP],
-        options: { ...DB_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+          'A file with any bad line imports nothing; the bad lines are listed by number. ' +
+          'With --format oxidized or rancid, FILE is a router.db (see docs/inventory-sources.md).',
+        help: [
+          '  --format F            csv (default), oxidized (router.db) or rancid (router.db)',
+          '  --config JSON         oxidized/rancid settings, e.g. \'{"delimiter":":","map":{"name":0,"ip":1,"model":2}}\'',
+          '  --dry-run             check the file and say what would change, write nothing',
+          '  --json                JSON output',
+          ...COMMON_HELP,
+        ],
+        options: { ...DB_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, format: { type: 'string' }, config: { type: 'string' } },
         positionals: [1, 1] as [number, number],
       } as const;
       const args = parse(spec, rest);
       if (!args) return EXIT_OK;
       const file = args.positionals[0]!;
+      // router.db formats: src/cli/sources.ts (the inventory sources room)
+      if ((args.values.format ?? 'csv') !== 'csv' || args.values.config) return (await import('./sources.ts')).importFileCommand(args.values, file);
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -191,7 +200,7 @@ export async function deviceCommand(argv: string[]): Promise<number> {
       return subcommandHelp('device', sub, [
         'add NAME --address A --driver D   add a device',
         'list [--json]                      list devices',
-        'import FILE.csv [--dry-run]        import devices from CSV',
+        'import FILE [--format F] [--dry-run] import devices from CSV or a router.db',
         'host-key NAME                      show pinned/changed SSH host keys',
         'accept-key NAME                    accept a changed SSH host key',
         'forget-key NAME                    forget the pinned SSH host key',

@@ -80,6 +80,8 @@ export async function runDueSchedules(ctx: AppContext, opts: SchedulerOptions = 
         eb('enabled', '=', false),
         eb('schedule_cron', 'is', null),
         eb('device_id', 'in', eb.selectFrom('devices').select('id').where('enabled', '=', false)),
+        // orphaned: gone from its inventory source (src/inventory/sources/); kept with its history, not backed up
+        eb('device_id', 'in', eb.selectFrom('devices').select('id').where('orphaned_at', 'is not', null)),
       ]),
     )
     .execute();
@@ -91,6 +93,7 @@ export async function runDueSchedules(ctx: AppContext, opts: SchedulerOptions = 
     .select(['c.id', 'c.schedule_cron', 'c.schedule_timezone', 'c.next_run_spec', 'c.next_run_at'])
     .where('c.enabled', '=', true)
     .where('d.enabled', '=', true)
+    .where('d.orphaned_at', 'is', null)
     .where('c.schedule_cron', 'is not', null)
     .where((eb) =>
       eb.or([
@@ -127,6 +130,7 @@ export async function runDueSchedules(ctx: AppContext, opts: SchedulerOptions = 
     .select(['c.id', 'c.device_id', 'c.schedule_cron', 'c.schedule_timezone', 'c.next_run_at'])
     .where('c.enabled', '=', true)
     .where('d.enabled', '=', true)
+    .where('d.orphaned_at', 'is', null)
     .where('c.next_run_at', '<=', now)
     .where('c.next_run_spec', '=', sql<string>`c.schedule_cron || ' ' || c.schedule_timezone`)
     .orderBy('c.next_run_at')
@@ -164,6 +168,13 @@ export async function runDueSchedules(ctx: AppContext, opts: SchedulerOptions = 
       undo = next === null ? undo.where('next_run_at', 'is', null) : undo.where('next_run_at', '=', next);
       await undo.execute().catch(() => {});
     }
+  }
+  // 4. Inventory sources with a sync schedule (src/inventory/sources/schedule.ts), after the backups.
+  try {
+    const { runDueSourceSyncs } = await import('../inventory/sources/schedule.ts');
+    await runDueSourceSyncs(ctx, { now, log });
+  } catch (err) {
+    log(`scheduled inventory source syncs failed (${(err as Error).message}); retried on the next tick`);
   }
   return result;
 }
