@@ -3,11 +3,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { NetkeepError } from '../errors.ts';
 import type { Keyring } from './masterkey.ts';
+import { registerSecret } from '../logging/redact.ts';
 
 const PREFIX = 'v1';
 
 /** "v1:<key id>:<iv>:<tag>:<ciphertext>", base64 parts. */
 export function encryptSecret(keyring: Keyring, plaintext: string): string {
+  registerSecret(plaintext);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyring.current.key, iv);
   cipher.setAAD(Buffer.from(`${PREFIX}:${keyring.current.id}`));
@@ -34,7 +36,9 @@ export function decryptSecret(keyring: Keyring, stored: string): string {
     const decipher = createDecipheriv('aes-256-gcm', mk.key, Buffer.from(iv, 'base64'));
     decipher.setAAD(Buffer.from(`${PREFIX}:${id}`));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
+    const plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
+    registerSecret(plain); // never logged from here on (src/logging/redact.ts)
+    return plain;
   } catch (err) {
     throw new NetkeepError('config_error', `a stored secret failed its integrity check under key ${id}; it was altered or the key is wrong. Set the credential again`, undefined, { cause: err });
   }
