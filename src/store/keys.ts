@@ -1,4 +1,5 @@
-// Master key rotation: a new key, every blob data key and every credential secret rewrapped under
+// Master key rotation: a new key, every blob data key and every stored secret (credential profiles,
+// inventory-source tokens, notification-channel secrets) rewrapped under
 // it (config data is not rewritten), then the old key retired. The order makes a crash at any
 // point harmless: every key that protects anything is on disk (master.key or keys/) throughout.
 //   1. the new key is written to DATA_DIR/keys/ (known to every process from now on);
@@ -16,7 +17,12 @@ import { rewrapSecret } from '../security/secrets.ts';
 import { BlobStore } from './blobs.ts';
 import type { BlobBackend } from './backend.ts';
 
-const SECRET_COLUMNS = ['password_enc', 'enable_password_enc', 'private_key_enc', 'passphrase_enc'] as const;
+/** Every column that holds a secret encrypted under the master key (src/security/secrets.ts). */
+const SECRET_TABLES = [
+  { table: 'credential_profiles', what: 'credential profile', columns: ['password_enc', 'enable_password_enc', 'private_key_enc', 'passphrase_enc'] },
+  { table: 'inventory_sources', what: 'inventory source', columns: ['secrets_enc'] },
+  { table: 'notify_channels', what: 'notification channel', columns: ['secrets_enc'] },
+] as const;
 
 export interface RewrapReport {
   keyId: string;
@@ -35,18 +41,25 @@ export async function rewrapAll(db: Db, keyring: Keyring, backend: BlobBackend):
   const b = await store.rewrapAll();
   const failed = b.failed.map((f) => ({ what: `blob ${f.sha256}`, error: f.error }));
   let secrets = 0;
-  const profiles = await db.selectFrom('credential_profiles').select(['id', 'name', ...SECRET_COLUMNS]).execute();
-  for (const p of profiles) {
-    for (const col of SECRET_COLUMNS) {
-      const v = p[col];
-      if (!v) continue;
-      try {
-        const nv = rewrapSecret(keyring, v);
-        if (nv === undefined) continue;
-        const r = await db.updateTable('credential_profiles').set({ [col]: nv }).where('id', '=', p.id).where(col, '=', v).executeTakeFirst();
-        if (Number(r.numUpdatedRows)) secrets++;
-      } catch (err) {
-        failed.push({ what: `credential profile ${p.name} (${col})`, error: (err as Error).message });
+  for (const t of SECRET_TABLES) {
+    const rows = (await db.selectFrom(t.table).select(['id', 'name', ...t.columns] as never[]).execute()) as unknown as Record<string, string | null>[];
+    for (const row of rows) {
+      for (const col of t.columns) {
+        const v = row[col];
+        if (!v) continue;
+        try {
+          const nv = rewrapSecret(keyring, v);
+          if (nv === undefined) continue;
+          const r = await db
+            .updateTable(t.table)
+            .set({ [col]: nv } as never)
+            .where('id', '=', row.id as never)
+            .where(col as never, '=', v as never)
+            .executeTakeFirst();
+          if (Number(r.numUpdatedRows)) secrets++;
+        } catch (err) {
+          failed.push({ what: `${t.what} ${row.name} (${col})`, error: (err as Error).message });
+        }
       }
     }
   }
@@ -97,7 +110,9 @@ export async function keyUsage(db: Db): Promise<{ key_id: string; blobs: number;
   const get = (id: string) => m.get(id) ?? m.set(id, { key_id: id, blobs: 0, secrets: 0 }).get(id)!;
   const rows = await db.selectFrom('blobs').select(['wrapped_key']).where('wrapped_key', 'is not', null).execute();
   for (const r of rows) get(r.wrapped_key!.split(':')[1] ?? '?').blobs++;
-  const profiles = await db.selectFrom('credential_profiles').select([...SECRET_COLUMNS]).execute();
-  for (const p of profiles) for (const c of SECRET_COLUMNS) if (p[c]) get(p[c]!.split(':')[1] ?? '?').secrets++;
+  for (const t of SECRET_TABLES) {
+    const rows = (await db.selectFrom(t.table).select([...t.columns] as never[]).execute()) as unknown as Record<string, string | null>[];
+    for (const row of rows) for (const c of t.columns) if (row[c]) get(row[c]!.split(':')[1] ?? '?').secrets++;
+  }
   return [...m.values()].sort((a, b) => a.key_id.localeCompare(b.key_id));
 }

@@ -38,12 +38,15 @@ describe.each(backends())('store maintenance on %s', (backend) => {
       ids.push(r.historyId);
     }
     const profile = await t.db.insertInto('credential_profiles').values({ name: 'rot-prof', username: 'u', password_enc: encryptSecret(ctx.keyring, 's3cret'), enable_password_enc: encryptSecret(ctx.keyring, 'en'), private_key_enc: null, passphrase_enc: null, updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    // the other tables that hold secrets under the master key: a NetBox token, a webhook key
+    const source = await t.db.insertInto('inventory_sources').values({ name: 'rot-netbox', kind: 'netbox', secrets_enc: encryptSecret(ctx.keyring, JSON.stringify({ token: 'nb-token' })) } as never).returning('id').executeTakeFirstOrThrow();
+    const channel = await t.db.insertInto('notify_channels').values({ name: 'rot-hook', kind: 'webhook', secrets_enc: encryptSecret(ctx.keyring, JSON.stringify({ secret: 'hmac-key' })) } as never).returning('id').executeTakeFirstOrThrow();
     const backendFs = new FsBlobBackend(join(dataDir, 'blobs'));
     const files = new Map<string, Buffer>();
     for await (const k of backendFs.list()) files.set(k, readFileSync(backendFs.pathOf(k)));
 
     const report = await rotateMasterKey(ctx, backendFs, {});
-    expect(report).toMatchObject({ switched: true, oldKeyId: oldId, blobs: 6, secrets: 2, failed: [] });
+    expect(report).toMatchObject({ switched: true, oldKeyId: oldId, blobs: 6, secrets: 4, failed: [] });
     const ring = loadKeyring(dataDir, {});
     expect(ring.current.id).toBe(report.newKeyId);
     expect(ring.current.id).not.toBe(oldId);
@@ -53,7 +56,7 @@ describe.each(backends())('store maintenance on %s', (backend) => {
     for (const [k, bytes] of files) expect(readFileSync(backendFs.pathOf(k)).equals(bytes)).toBe(true);
     const usage = await keyUsage(t.db);
     expect(usage.find((u) => u.key_id === oldId)).toBeUndefined();
-    expect(usage.find((u) => u.key_id === report.newKeyId)).toMatchObject({ blobs: 6, secrets: 2 });
+    expect(usage.find((u) => u.key_id === report.newKeyId)).toMatchObject({ blobs: 6, secrets: 4 });
     // readable with the new key alone: the old key is not needed any more
     const newOnly = { ...ctx, keyring: keyringFor(tempDir(), ring.current.key) };
     const store = BlobStore.forContext(newOnly);
@@ -63,13 +66,17 @@ describe.each(backends())('store maintenance on %s', (backend) => {
     }
     const p = await t.db.selectFrom('credential_profiles').selectAll().where('id', '=', profile.id).executeTakeFirstOrThrow();
     expect(decryptSecret(newOnly.keyring, p.password_enc!)).toBe('s3cret');
+    const src = await t.db.selectFrom('inventory_sources').select('secrets_enc').where('id', '=', source.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(decryptSecret(newOnly.keyring, src.secrets_enc!))).toEqual({ token: 'nb-token' });
+    const ch = await t.db.selectFrom('notify_channels').select('secrets_enc').where('id', '=', channel.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(decryptSecret(newOnly.keyring, ch.secrets_enc!))).toEqual({ secret: 'hmac-key' });
     // and the old key alone no longer opens them (the rewrap really happened)
     const oldOnly = BlobStore.forContext({ ...ctx, keyring: keyringFor(tempDir(), Buffer.from(readFileSync(join(dataDir, 'keys', `${oldId}.key`), 'utf8').trim(), 'base64')) });
     await expect(oldOnly.get((await t.db.selectFrom('backup_history').select('file_path').where('id', '=', ids[0]!).executeTakeFirstOrThrow()).file_path)).rejects.toMatchObject({ status: 'key_missing' });
     // rotating again works from the new state
     ctx = { ...ctx, keyring: ring };
     const again = await rotateMasterKey(ctx, backendFs, {});
-    expect(again).toMatchObject({ switched: true, blobs: 6, secrets: 2 });
+    expect(again).toMatchObject({ switched: true, blobs: 6, secrets: 4 });
     expect(readFileSync(keyFilePath(dataDir), 'utf8')).not.toContain(ring.current.key.toString('base64'));
   });
 
