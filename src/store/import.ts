@@ -11,7 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Db } from '../db/index.ts';
 import { jsonb } from '../db/index.ts';
-import { findDriver } from '../drivers/index.ts';
+import { driverForRancidType } from '../inventory/sources/rancid.ts';
 import { InputError } from '../errors.ts';
 import { recordBackup, type StoreContext } from '../backup/record.ts';
 import { BlobStore, sha256Hex } from './blobs.ts';
@@ -27,31 +27,9 @@ export interface ImportReport {
   devices: { name: string; group: string | null; driver: string; created: boolean; versions: number }[];
 }
 
-/** RANCID device types (router.db / RANCID-CONTENT-TYPE) to netkeep driver ids. */
-const RANCID_TYPES: Record<string, string> = {
-  cisco: 'ios',
-  'cisco-nx': 'nxos',
-  'cisco-xr': 'iosxr',
-  'cisco-asa': 'asa',
-  juniper: 'junos',
-  arista: 'eos',
-  fortigate: 'fortios',
-  foundry: 'fastiron',
-  hp: 'procurve',
-  mikrotik: 'routeros',
-  force10: 'ftos',
-  extreme: 'xos',
-  netscreen: 'screenos',
-  paloalto: 'panos',
-  vyatta: 'vyatta',
-};
-
+/** A RANCID device type (router.db / RANCID-CONTENT-TYPE) or a driver name → a netkeep driver id. */
 function driverFor(type: string | undefined): string | undefined {
-  if (!type) return undefined;
-  const t = type.trim().toLowerCase();
-  const mapped = RANCID_TYPES[t];
-  if (mapped && findDriver(mapped)) return findDriver(mapped)!.id;
-  return findDriver(t)?.id;
+  return type ? driverForRancidType(type) : undefined;
 }
 
 interface Repo {
