@@ -201,8 +201,11 @@ export async function openDatabase(opts: OpenOptions): Promise<NetkeepDb> {
   return ndb;
 }
 
-/** Apply the migrations not yet applied, each in its own transaction. Returns their names. */
-export async function migrate(ndb: NetkeepDb): Promise<string[]> {
+/**
+ * Apply the migrations not yet applied, each in its own transaction. Returns their names.
+ * `only` limits it to those versions (system-restore: the schema an archive was made with).
+ */
+export async function migrate(ndb: NetkeepDb, opts: { only?: ReadonlySet<number> } = {}): Promise<string[]> {
   const { db } = ndb;
   await sql`CREATE TABLE IF NOT EXISTS netkeep_migrations (
       version INTEGER PRIMARY KEY,
@@ -210,6 +213,7 @@ export async function migrate(ndb: NetkeepDb): Promise<string[]> {
       applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(db);
   const applied: string[] = [];
   for (const m of loadMigrations()) {
+    if (opts.only && !opts.only.has(m.version)) continue;
     // The advisory lock makes concurrent starts (several workers on one PostgreSQL) take turns;
     // the check inside the same transaction makes the second one a no-op.
     const script = `
