@@ -108,6 +108,12 @@ export interface PushNetconfOptions extends Omit<ProtocolFetchOptions, 'options'
   confirmTimeoutS?: number;
   /** Also copy running to startup afterwards (servers with :startup). */
   copyToStartup?: boolean;
+  /**
+   * With a confirmed commit: called before the confirming commit (restore verifies the device
+   * here). If it throws, the commit is not confirmed: cancel-commit where the server has
+   * :confirmed-commit:1.1, else the session closes and the server rolls back (RFC 6241 §8.4).
+   */
+  beforeConfirm?: () => Promise<void>;
 }
 
 export interface PushNetconfResult {
@@ -116,6 +122,8 @@ export interface PushNetconfResult {
   committed: boolean;
   confirmed: boolean;
   copiedToStartup: boolean;
+  /** A confirmed commit that was cancelled because beforeConfirm failed. */
+  cancelled?: boolean;
   hostKey?: string;
 }
 
@@ -179,6 +187,7 @@ async function pushOn(s: NetconfSession, config: string, mode: 'merge' | 'replac
   const validate = s.hasCapability(CAP.validate10) || s.hasCapability(CAP.validate11);
   const result: PushNetconfResult = { target, validated: false, committed: false, confirmed: false, copiedToStartup: false, ...(s.hostKey ? { hostKey: s.hostKey } : {}) };
   const locked: string[] = [];
+  let awaitingConfirm = false;
   try {
     // a candidate with someone's uncommitted changes cannot be locked (RFC 6241 §7.5): start clean
     if (target === 'candidate') await s.rpc('<discard-changes/>', 'discard-changes');
@@ -197,9 +206,12 @@ async function pushOn(s: NetconfSession, config: string, mode: 'merge' | 'replac
       }
       if (wantConfirm) {
         await s.rpc(`<commit><confirmed/><confirm-timeout>${opts.confirmTimeoutS}</confirm-timeout></commit>`, 'confirmed commit');
+        awaitingConfirm = true;
         // the device still answers over this session after the change: confirm it
         await s.rpc(`<get-config><source><running/></source><filter type="subtree"><netkeep-probe xmlns="urn:netkeep:probe"/></filter></get-config>`, 'post-commit check');
+        if (opts.beforeConfirm) await opts.beforeConfirm();
         await s.rpc('<commit/>', 'confirming commit');
+        awaitingConfirm = false;
         result.confirmed = true;
       } else {
         await s.rpc('<commit/>', 'commit');
@@ -211,6 +223,12 @@ async function pushOn(s: NetconfSession, config: string, mode: 'merge' | 'replac
       result.copiedToStartup = true;
     }
   } catch (err) {
+    if (awaitingConfirm && s.hasCapability(CAP.confirmedCommit11)) {
+      result.cancelled = await s.rpc('<cancel-commit/>', 'cancel-commit').then(
+        () => true,
+        () => false,
+      );
+    }
     if (target === 'candidate' && !result.committed) await s.rpc('<discard-changes/>', 'discard-changes').catch(() => {});
     throw err;
   } finally {

@@ -40,5 +40,15 @@ export const eos: Driver = {
     gsub(rb(String.raw`( {6}key) (\h+ 7) (\h+).*`), '$1 <secret hidden>'),
     gsub(rb(String.raw`(localized|auth (md5|sha\d{0,3})|priv (des|aes\d{0,3})) \S+`), '$1 <secret hidden>'),
   ],
-  restore: { method: 'replace', notes: 'configure replace / configure session' },
+  restore: {
+    method: 'replace',
+    notes:
+      'replace: the config is copied by SCP to flash:, then `configure replace` makes it the running config (EOS applies it through a config session: ' +
+      'a config with an error is not applied at all); merge: the lines are typed in `configure` on top of the running config',
+    replaceFile: 'flash:netkeep-restore.cfg',
+    replace: (path) => [`configure replace ${path}`],
+    mergeEnter: ['configure'],
+    rejected: /^\s*%[^\n]*$/m,
+    commentLine: /^\s*!/,
+  },
 };

@@ -153,7 +153,19 @@ export const ios: Driver = {
   significant: [
     (t) => rejectLines(t, rb(String.raw`^! (Last|No) configuration change (at|since)`), '! NVRAM config last updated at'),
   ],
-  restore: { method: 'merge', notes: 'configure replace from a file is the safer path; decided in the restore issue' },
+  restore: {
+    method: 'replace',
+    notes:
+      'replace: the config is copied by SCP to flash:, then `configure replace … force revert trigger error timer N` makes it the running config ' +
+      '(IOS reverts by itself if a line fails, and after N minutes unless netkeep confirms with `configure confirm` once the config it reads back matches); ' +
+      'merge: the lines are typed in `configure terminal` on top of the running config (lines the version lacks stay)',
+    replaceFile: 'flash:netkeep-restore.cfg',
+    replace: (path, o) => [`configure replace ${path} force revert trigger error timer ${o.confirmMinutes}`],
+    confirm: ['configure confirm'],
+    rollback: ['configure revert now'],
+    rejected: /^\s*(% ?(Invalid|Incomplete|Ambiguous|Unknown|Error)[^\n]*|The following command[^\n]* failed[^\n]*)$/im,
+    commentLine: /^\s*!/,
+  },
 };
 
 void gsub;

@@ -77,5 +77,18 @@ export const junos: Driver = {
     gsub(rb(String.raw` "\$\d\$\S+; ## SECRET-DATA`), ' <secret removed>;'),
     gsub(rb(String.raw`((?:ftp|pasvftp|sftp|scp|https?):\/\/[^\/@"]+):[^@"]+@`), '$1:<secret removed>@'),
   ],
-  restore: { method: 'replace', notes: 'load override + commit confirmed' },
+  restore: {
+    method: 'replace',
+    notes:
+      'the config is copied by SCP to /var/tmp/, then `load override` and `commit confirmed N`; netkeep confirms with `commit` only once the config it reads back ' +
+      'matches, else it rolls back (`rollback 1`, `commit`) — and Junos rolls back by itself after N minutes if netkeep cannot reach it',
+    replaceFile: '/var/tmp/netkeep-restore.conf',
+    replace: (path, o) => ['configure exclusive', `load override ${path}`, `commit confirmed ${o.confirmMinutes}`, 'exit configuration-mode'],
+    confirm: ['configure exclusive', 'commit', 'exit configuration-mode'],
+    rollback: ['configure exclusive', 'rollback 1', 'commit', 'exit configuration-mode'],
+    abandon: ['rollback 0', 'exit configuration-mode'],
+    merge: false,
+    rejected: /^\s*(error:[^\n]*|[^\n]*syntax error[^\n]*|load complete \(\d+ errors?\))$/im,
+    commentLine: /^\s*#/,
+  },
 };

@@ -56,5 +56,15 @@ export const nxos: Driver = {
     gsub(rb(String.raw`^(radius-server .*key(?: \d+)?) \S+`), '$1 <secret hidden>'),
     gsub(rb(String.raw`^(tacacs-server .*key(?: \d+)?) \S+`), '$1 <secret hidden>'),
   ],
-  restore: { method: 'replace', notes: 'configure replace (NX-OS 9.2+)' },
+  restore: {
+    method: 'replace',
+    notes:
+      'replace (NX-OS 9.2+): the config is copied by SCP to bootflash:, then `configure replace … commit-timeout N`; netkeep confirms with ' +
+      '`configure replace commit` once the config it reads back matches, else NX-OS rolls back when the timeout ends',
+    replaceFile: 'bootflash:netkeep-restore.cfg',
+    replace: (path, o) => [`configure replace ${path} commit-timeout ${o.confirmMinutes * 60}`],
+    confirm: ['configure replace commit'],
+    rejected: /^\s*(% ?(Invalid|Incomplete|Ambiguous|Error)[^\n]*|[^\n]*Rollback Status\s*:\s*Failed[^\n]*|ERROR:[^\n]*)$/im,
+    commentLine: /^\s*!/,
+  },
 };

@@ -215,12 +215,38 @@ export interface DriverOption {
   aliases?: string[];
 }
 
-/** Placeholder for restore (a later issue). */
+/**
+ * How netkeep restores a stored config to this platform (src/restore/). Without the optional
+ * hooks below a CLI platform can only be restored by merge: the lines are typed in config mode
+ * (`configure terminal` … `end`).
+ */
 export interface RestoreSpec {
   /** replace: the device replaces the whole config; merge: lines are applied on top. */
   method: 'replace' | 'merge';
-  /** Free-form notes until restore is designed. */
+  /** What the method does on this platform, in a sentence (shown by the API and the CLI). */
   notes?: string;
+  /**
+   * Replace: the config is uploaded by SCP to this path, then `replace(path)` makes it the
+   * running config. Absent: the platform has no replace netkeep can drive (merge only).
+   */
+  replaceFile?: string;
+  /** The commands that replace the running config with the uploaded file. */
+  replace?: (path: string, o: { confirmMinutes: number }) => string[];
+  /** Commit-confirm platforms: the commands that confirm a replace after verification passed. */
+  confirm?: string[];
+  /** Commit-confirm platforms: the commands that roll the replace back at once (else the timer does). */
+  rollback?: string[];
+  /** Commands that abandon a half-done change before anything was committed (Junos: `rollback 0`). */
+  abandon?: string[];
+  /** false: the platform cannot be restored by typing its config lines (Junos' braces). Default true. */
+  merge?: boolean;
+  /** Merge: commands before and after the config lines. Default ['configure terminal'] / ['end']. */
+  mergeEnter?: string[];
+  mergeExit?: string[];
+  /** How the device refuses a config line or a load (default GENERIC_REJECTED of session/engine.ts). */
+  rejected?: RegExp;
+  /** Lines that are not configuration (comments, `!` separators) and are never compared or sent. Default: lines starting with the comment character. */
+  commentLine?: RegExp;
 }
 
 /** A platform driver. */
@@ -279,7 +305,7 @@ export interface Driver {
   facts?: FactRule[];
   /** Driver options (Oxidized vars) this driver reads. */
   options?: Record<string, DriverOption>;
-  /** Restore (later issue). */
+  /** Restore: replace or merge, and the commands it takes (src/restore/). */
   restore?: RestoreSpec;
   /** Free text for docs: quirks, what is not supported (e.g. apcaos' SCP part). */
   notes?: string;

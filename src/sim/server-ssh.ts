@@ -378,6 +378,11 @@ export class SimSshServer {
         serveScp(stream, scp[1] ?? scp[2]!, session.file(scp[1] ?? scp[2]!), finish);
         return;
       }
+      const sink = /^scp(?: -[a-zA-Z]+)* -t (?:'([^']+)'|(\S+))$/.exec(command.trim());
+      if (sink && session.putFile) {
+        receiveScp(stream, sink[1] ?? sink[2]!, session, finish);
+        return;
+      }
       runner.run(session.exec(command));
     } catch (err) {
       finish();
@@ -507,6 +512,49 @@ function serveScp(stream: ServerChannel, path: string, content: string | undefin
       step++;
     }
   });
+}
+
+/**
+ * The sink side of the SCP protocol (`scp -t PATH`): send 0 (ready), read "C0644 size name",
+ * ack, read the bytes and a 0, ack, then hand the file to the device (which may refuse it).
+ */
+function receiveScp(stream: ServerChannel, path: string, session: DeviceSession, finish: () => void): void {
+  let buf = Buffer.alloc(0);
+  let size = -1;
+  let done = false;
+  const end = (code: number, error?: string) => {
+    if (done) return;
+    done = true;
+    if (error) stream.write(`\x01scp: ${path}: ${error}\n`);
+    finish();
+    stream.exit(code);
+    stream.end();
+  };
+  stream.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    if (size < 0) {
+      const nl = buf.indexOf(0x0a);
+      if (nl < 0) return;
+      const m = /^C[0-7]{4} (\d+) \S+$/.exec(buf.subarray(0, nl).toString('latin1'));
+      if (!m) return end(1, 'protocol error: expected a C line');
+      size = Number(m[1]);
+      buf = buf.subarray(nl + 1);
+      stream.write(Buffer.from([0]));
+    }
+    if (buf.length < size + 1) return;
+    const content = buf.subarray(0, size).toString('latin1');
+    const refused = session.putFile!(path, content);
+    if (refused) return end(1, refused);
+    stream.write(Buffer.from([0]));
+    done = true;
+    finish();
+    // the client closes its side after the last ack; then we exit
+    setImmediate(() => {
+      stream.exit(0);
+      stream.end();
+    });
+  });
+  stream.write(Buffer.from([0]));
 }
 
 /** Writes device output to an SSH channel with backpressure; a closed channel swallows it. */

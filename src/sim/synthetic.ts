@@ -1,6 +1,9 @@
 // Synthetic IOS-like devices for load tests and failure tests. The device state (running
-// config, version facts) is explicit and mutable: a later restore can push a config with
-// setRunningConfig(), and a fleet can change a share of its configs between runs.
+// config, version facts) is explicit and mutable: a restore changes it the way IOS does
+// (`configure terminal` line by line, or `configure replace flash:FILE` after an SCP upload,
+// with `revert trigger error timer N` / `configure confirm` / `configure revert now`), a
+// device can refuse config lines (`rejects`), and a fleet can change a share of its configs
+// between runs.
 import { NetkeepError } from '../errors.ts';
 import type { Driver } from '../drivers/types.ts';
 import type { DeviceAction, DeviceSession, SimAuth, SimDevice } from './types.ts';
@@ -46,6 +49,10 @@ export interface SyntheticDeviceOptions {
   misbehaviour?: Misbehaviour;
   /** Seed for the generated config (default: derived from the name). */
   seed?: number;
+  /** Config lines this device does not know: answered with "% Invalid input" (a restore's bad line). */
+  rejects?: RegExp;
+  /** Config lines this device accepts but does not keep (a feature it lacks): a restore then fails verification. */
+  ignores?: RegExp;
 }
 
 /** Small deterministic PRNG (mulberry32). */
@@ -148,6 +155,13 @@ export class SyntheticDevice implements SimDevice {
   readonly state: SyntheticDeviceState;
   latencyMs: number;
   misbehaviour: Misbehaviour | undefined;
+  /** Config lines this device refuses. */
+  rejects: RegExp | undefined;
+  ignores: RegExp | undefined;
+  /** Files written by SCP (flash:NAME → content). */
+  readonly files = new Map<string, string>();
+  /** A `configure replace … revert trigger error timer N` waiting for `configure confirm`. */
+  pendingRevert: { previous: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(o: SyntheticDeviceOptions) {
     this.name = o.name;
@@ -182,6 +196,23 @@ export class SyntheticDevice implements SimDevice {
     };
     this.latencyMs = o.latencyMs ?? 0;
     this.misbehaviour = o.misbehaviour;
+    this.rejects = o.rejects;
+    this.ignores = o.ignores;
+  }
+
+  /** The first line of `lines` the device refuses, if any. */
+  refusedLine(lines: string[]): string | undefined {
+    return this.rejects ? lines.find((l) => this.rejects!.test(l)) : undefined;
+  }
+
+  /** Roll a pending `configure replace … revert trigger` back now (or when its timer fires). */
+  revertNow(): boolean {
+    const p = this.pendingRevert;
+    if (!p) return false;
+    clearTimeout(p.timer);
+    this.pendingRevert = undefined;
+    this.setRunningConfig(p.previous);
+    return true;
   }
 
   /** Replace the running config (what a restore push does). */
@@ -222,6 +253,8 @@ export class IosLikeSession implements DeviceSession {
   /** Lines still to print behind a --More-- prompt. */
   private paged: string[] | undefined;
   private pagedFrom = 0;
+  /** Configuration mode: undefined in exec mode; else the top-level line whose block is being edited. */
+  private config: { context: string | undefined } | undefined;
   finished = false;
 
   constructor(dev: SyntheticDevice) {
@@ -229,7 +262,10 @@ export class IosLikeSession implements DeviceSession {
   }
 
   private get prompt(): string {
-    return `${this.dev.state.hostname}#`;
+    const c = this.config;
+    if (!c) return `${this.dev.state.hostname}#`;
+    const sub = c.context ? `-${c.context.startsWith('interface') ? 'if' : c.context.split(' ')[0].slice(0, 6)}` : '';
+    return `${this.dev.state.hostname}(config${sub})#`;
   }
 
   private lat(actions: DeviceAction[]): DeviceAction[] {
@@ -314,6 +350,24 @@ export class IosLikeSession implements DeviceSession {
       return words.every((w, i) => w.length >= Math.min(min, fw[i].length) && fw[i].startsWith(w.toLowerCase()));
     };
     if (cmd === '') return [{ kind: 'send', data: `\r\n${this.prompt}` }];
+    if (this.config) return [echo, ...this.configLine(cmd, raw)];
+    if (is('configure terminal', 4) || is('configure', 4)) {
+      this.config = { context: undefined };
+      return [echo, { kind: 'send', data: `Enter configuration commands, one per line.  End with CNTL/Z.\r\n${this.prompt}` }];
+    }
+    if (words[0] === 'configure' && words[1] === 'replace') return [echo, { kind: 'send', data: `${this.configureReplace(words.slice(2))}${this.prompt}` }];
+    if (is('configure confirm', 4)) {
+      const p = this.dev.pendingRevert;
+      if (p) {
+        clearTimeout(p.timer);
+        this.dev.pendingRevert = undefined;
+      }
+      return [echo, { kind: 'send', data: p ? this.prompt : `% No Rollback Confirmation Timer is running\r\n${this.prompt}` }];
+    }
+    if (is('configure revert now', 4)) {
+      const done = this.dev.revertNow();
+      return [echo, { kind: 'send', data: done ? `Rollback Done\r\n${this.prompt}` : `% No Rollback Confirmation Timer is running\r\n${this.prompt}` }];
+    }
     if (is('exit', 2) || is('logout', 2) || is('quit', 2)) {
       this.finished = true;
       return [echo];
@@ -332,6 +386,95 @@ export class IosLikeSession implements DeviceSession {
     if (is('show inventory', 2)) return [echo, ...this.output(this.inventory())];
     if (is('show vtp status', 2)) return [echo, { kind: 'send', data: `${REJECT}${this.prompt}` }];
     return [echo, { kind: 'send', data: `${REJECT}${this.prompt}` }];
+  }
+
+  /** One line typed in configuration mode: applied to the running config the way IOS merges it. */
+  private configLine(cmd: string, raw: string): DeviceAction[] {
+    const c = this.config!;
+    const send = (t = '') => [{ kind: 'send' as const, data: `${t}${this.prompt}` }];
+    if (cmd === 'end' || cmd === '\x1a') {
+      this.config = undefined;
+      return send();
+    }
+    if (cmd === 'exit') {
+      if (c.context) c.context = undefined;
+      else this.config = undefined;
+      return send();
+    }
+    if (cmd.startsWith('!')) return send();
+    if (this.dev.refusedLine([raw])) return send(REJECT);
+    const lines = this.dev.state.runningConfig.replace(/\n$/, '').split('\n');
+    const child = /^\s/.test(raw) && c.context !== undefined;
+    const neg = /^no\s+(.*)$/.exec(cmd);
+    const blockOf = (top: string): [number, number] => {
+      const i = lines.indexOf(top);
+      if (i < 0) return [-1, -1];
+      let j = i + 1;
+      while (j < lines.length && /^\s/.test(lines[j])) j++;
+      return [i, j];
+    };
+    if (child) {
+      let [i, j] = blockOf(c.context!);
+      if (i < 0) {
+        const endAt = lines.lastIndexOf('end');
+        lines.splice(endAt < 0 ? lines.length : endAt, 0, c.context!);
+        [i, j] = blockOf(c.context!);
+      }
+      const text = ` ${cmd}`;
+      if (neg) {
+        const k = lines.slice(i + 1, j).indexOf(` ${neg[1]}`);
+        if (k >= 0) lines.splice(i + 1 + k, 1);
+      } else if (!lines.slice(i + 1, j).includes(text)) lines.splice(j, 0, text);
+    } else if (neg) {
+      const [i, j] = blockOf(neg[1]);
+      if (i >= 0) lines.splice(i, j - i);
+      c.context = undefined;
+    } else {
+      if (!lines.includes(cmd)) {
+        const endAt = lines.lastIndexOf('end');
+        lines.splice(endAt < 0 ? lines.length : endAt, 0, cmd);
+      }
+      c.context = cmd;
+    }
+    this.dev.setRunningConfig(lines.join('\n'));
+    return send();
+  }
+
+  /** `configure replace flash:FILE [force] [revert trigger error] [timer N]`. */
+  private configureReplace(args: string[]): string {
+    const path = args[0] ?? '';
+    const file = this.dev.files.get(path);
+    if (file === undefined) return `%Error opening ${path} (No such file or directory)\r\n`;
+    const timerAt = args.indexOf('timer');
+    const minutes = timerAt >= 0 ? Number(args[timerAt + 1]) : undefined;
+    const revertOnError = args.includes('revert');
+    const lines = file.replace(/\r\n/g, '\n').split('\n');
+    const bad = this.dev.refusedLine(lines);
+    if (bad !== undefined) {
+      const revert = revertOnError ? 'Reverting to the previous configuration (revert trigger error): Rollback Done\r\n' : '';
+      return `The following command failed to apply:\r\n${bad}\r\n% Invalid input detected at '^' marker.\r\n${revert}`;
+    }
+    const previous = this.dev.state.runningConfig;
+    // IOS keeps no comments, and prints its own "!" separators at the top
+    const kept = lines.filter((l) => !/^!\s*\S/.test(l) && !this.dev.ignores?.test(l));
+    while (kept.length && (kept[0].trim() === '' || kept[0].trim() === '!')) kept.shift();
+    while (kept.length && kept[kept.length - 1].trim() === '') kept.pop();
+    if (kept[kept.length - 1] !== 'end') kept.push('end');
+    this.dev.setRunningConfig(kept.join('\n'));
+    if (minutes !== undefined && Number.isFinite(minutes) && minutes > 0) {
+      if (this.dev.pendingRevert) clearTimeout(this.dev.pendingRevert.timer);
+      const timer = setTimeout(() => this.dev.revertNow(), minutes * 60_000);
+      timer.unref();
+      this.dev.pendingRevert = { previous, timer };
+    }
+    return 'Total number of passes: 1\r\nRollback Done\r\n';
+  }
+
+  /** An SCP upload to flash:. */
+  putFile(path: string, content: string): string | undefined {
+    if (!/^(flash|bootflash|nvram):/.test(path)) return 'Permission denied';
+    this.dev.files.set(path, content);
+    return undefined;
   }
 
   private runningConfig(): DeviceAction[] {

@@ -22,6 +22,8 @@ export interface DeviceSession {
   exec(command: string): DeviceAction[];
   /** A file the device serves over SCP (`scp -f PATH`), latin1; undefined when it has none. */
   file?(path: string): string | undefined;
+  /** A file written to the device over SCP (`scp -t PATH`), latin1. Returns an error text when the device refuses it. */
+  putFile?(path: string, content: string): string | undefined;
   /** True when the last input was a logout/exit and the server should close after sending. */
   readonly finished: boolean;
 }

@@ -1,5 +1,5 @@
-// The seed's backup API: backup configurations, history, latest, and the operations that the
-// backup engine, blob store and restore will bring (501 until they exist).
+// The seed's backup API: backup configurations and "back up now". (History, downloads and diffs
+// are in ../store-routes.ts; restore is in ./restore.ts.)
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
@@ -9,7 +9,6 @@ import {
   createBackupConfig,
   deleteBackupConfig,
   getBackupConfig,
-  getBackupHistory,
   listBackupConfigs,
   updateBackupConfig,
 } from '../../inventory/backup-configs.ts';
@@ -144,16 +143,8 @@ const RunAccepted = Type.Object({
   status_url: Type.String({ description: 'poll this for the state, progress and result' }),
   events_url: Type.String({ description: 'stream this device\'s events (SSE)' }),
 });
-const RestoreBody = Type.Object(
-  { dry_run: Type.Optional(Type.Boolean({ description: 'show what would change without pushing' })), mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('merge')])) },
-  { additionalProperties: false },
-);
 
 type IdParams = Static<typeof IdOrNameParams>;
-
-function notImplemented(what: string, feature: string): InputError {
-  return new InputError('not_implemented', `${what} is not available in this netkeep version yet; it arrives with ${feature}. Until then use the CLI or wait for the next release`, 501);
-}
 
 export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { db } = ctx;
@@ -244,15 +235,6 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext): void {
         status_url: `/api/v1/jobs/${r.jobId}`,
         events_url: `/api/v1/events?device=${d.id}`,
       });
-    },
-  });
-  app.post('/backups/history/:id/restore', {
-    schema: { tags: ['backups'], summary: 'Restore a stored config to its device (501 until restore is in)', params: UuidParams, body: RestoreBody, response: responses({ 202: Type.Object({ job_id: Type.String() }) }) },
-    config: { access: 'backups:restore', action: 'backup.restore', target: 'backup' },
-    handler: async (req) => {
-      const h = await getBackupHistory(db, (req.params as IdParams).id);
-      setTarget(req, 'backup', h.id, { device_id: h.device_id, ...(req.body as object) });
-      throw notImplemented('restoring a config', 'netkeep restore (restore/: diff, dry-run, push, verify)');
     },
   });
 }
