@@ -1,6 +1,7 @@
 // `netkeep restore VERSION` (dry run: live diff, exact payload, a confirmation token) and
 // `netkeep restore VERSION --execute --token T` (push, verify, confirm or roll back), and
 // `netkeep diff-live VERSION`: the diff between a stored version and the device's config now.
+import { startNotifier } from '../notify/dispatcher.ts';
 import { audit } from '../auth/audit.ts';
 import type { AppContext } from '../context.ts';
 import { diffLive, dryRun, execute, type Actor } from '../restore/service.ts';
@@ -40,7 +41,14 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   if (v.execute) {
     if (!v.token) throw new UsageError(`--execute needs --token TOKEN: run "netkeep restore ${id}" first, review the diff, then pass the token it prints`);
     if (v.method) throw new UsageError('--method is for the dry run; the execution uses the method the dry run showed');
-    const r = await withContext(v, 'restore', (ctx: AppContext) => execute(ctx, id, v.token!, actor()));
+    const r = await withContext(v, 'restore', async (ctx: AppContext) => {
+      const notifier = startNotifier(ctx, { digestMs: 3_600_000 }); // 'restore.finished' goes out from here (docs/notifications.md)
+      try {
+        return await execute(ctx, id, v.token!, actor());
+      } finally {
+        await notifier.stop().catch(() => {});
+      }
+    });
     if (v.json) printJson(r);
     else {
       process.stdout.write(`${r.status === 'success' ? 'restored' : r.status === 'rolled_back' ? 'ROLLED BACK' : 'FAILED'}: ${r.message}\n`);

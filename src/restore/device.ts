@@ -7,7 +7,7 @@ import type { Driver } from '../drivers/types.ts';
 import { InputError, NetkeepError, classify } from '../errors.ts';
 import { fetchConfig } from '../backup/fetch.ts';
 import { isFileProtocol, protocolFetcher } from '../backup/protocols.ts';
-import type { TlsOptions } from '../backup/protocol-types.ts';
+import type { ProtocolFetchOptions, TlsOptions } from '../backup/protocol-types.ts';
 import { resolveCredentials } from '../inventory/credentials.ts';
 import type { Keyring } from '../security/masterkey.ts';
 import type { AlgorithmProfile, Credentials, HostKeyPolicy, Timeouts } from '../transports/types.ts';
@@ -68,10 +68,12 @@ export async function loadRestoreDevice(db: Db, keyring: Keyring, deviceId: stri
   const cfg = await db.selectFrom('backup_configs').select(['protocol', 'options']).where('id', '=', configId).executeTakeFirst();
   const options = merged(obj(d.group_options), obj(d.options), obj(cfg?.options));
   const protocol = cfg?.protocol ?? d.protocol;
-  if (!d.credential_profile_id) {
+  // SNMP takes its community / v3 keys from the options: a credential profile is optional there
+  if (!d.credential_profile_id && protocol !== 'snmp') {
     throw new InputError('no_credentials', `device ${d.name} has no credential profile, so netkeep cannot log in to restore it; give it one (PATCH /api/v1/devices/${d.name} with {"credential_profile": NAME}) and run the dry run again`, 409);
   }
-  const c = await resolveCredentials(db, keyring, d.credential_profile_id);
+  const none = { username: null, password: null, enablePassword: null, privateKey: null, passphrase: null };
+  const c = d.credential_profile_id ? await resolveCredentials(db, keyring, d.credential_profile_id) : none;
   const driver = findDriver(d.driver);
   if (!isFileProtocol(protocol) && !driver) {
     throw new InputError('unknown_driver', `device ${d.name} uses driver "${d.driver}", which netkeep does not know; set a driver from 'netkeep drivers' on the device`, 409);
@@ -109,20 +111,25 @@ export function protocolOptions(dev: RestoreDevice): Record<string, unknown> {
   return { ...dev.options, ...obj(dev.options[dev.protocol]) };
 }
 
+/** How a protocol fetcher or pusher (RESTCONF, SFTP, SNMP) reaches the device: as a backup does. */
+export function fetchOptionsOf(dev: RestoreDevice): ProtocolFetchOptions {
+  return {
+    host: dev.address,
+    ...(dev.port ? { port: dev.port } : {}),
+    credentials: dev.credentials,
+    options: protocolOptions(dev),
+    hostKey: dev.hostKey,
+    tls: obj(dev.options.tls) as TlsOptions,
+    timeouts: dev.timeouts,
+  };
+}
+
 /** Fetch the device's config now, exactly as a backup would. Failures name the device. */
 export async function fetchLive(dev: RestoreDevice): Promise<string> {
   try {
     if (isFileProtocol(dev.protocol)) {
       const fetcher = await protocolFetcher(dev.protocol);
-      const r = await fetcher({
-        host: dev.address,
-        ...(dev.port ? { port: dev.port } : {}),
-        credentials: dev.credentials,
-        options: protocolOptions(dev),
-        hostKey: dev.hostKey,
-        tls: obj(dev.options.tls) as TlsOptions,
-        timeouts: dev.timeouts,
-      });
+      const r = await fetcher(fetchOptionsOf(dev));
       if (r.volatile) dev.volatile = r.volatile;
       return r.config;
     }

@@ -3,10 +3,11 @@
 // of a config (comments, separators and volatile lines dropped) that the dry run, the live-hash
 // check and the verification after the push all compare.
 import { createHash } from 'node:crypto';
+import { parseFileBackup, type BackupFile } from '../backup/fetch-sftp.ts';
 import type { Driver } from '../drivers/types.ts';
 import { InputError } from '../errors.ts';
 import { volatileFilterFor } from '../store/history.ts';
-import type { RestoreDevice } from './device.ts';
+import { protocolOptions, type RestoreDevice } from './device.ts';
 
 export type RestoreMethod = 'replace' | 'merge';
 export type PayloadKind = 'commands' | 'netconf' | 'restconf' | 'file';
@@ -25,7 +26,13 @@ export type PushSpec =
       rollback: string[];
       rejected: RegExp | undefined;
     }
-  | { kind: 'netconf'; config: string; mode: RestoreMethod };
+  | { kind: 'netconf'; config: string; mode: RestoreMethod }
+  /** RESTCONF PUT of the stored body on the data resource it came from. */
+  | { kind: 'restconf'; body: string }
+  /** The stored file backup document (manifest + files), uploaded file by file. */
+  | { kind: 'sftp'; backup: string; method: 'sftp' | 'scp' }
+  /** CISCO-CONFIG-COPY-MIB: the config served by netkeep's TFTP server, copied into the running config. */
+  | { kind: 'snmp'; config: string };
 
 export interface RestorePlan {
   method: RestoreMethod;
@@ -53,6 +60,14 @@ function isCli(dev: RestoreDevice): boolean {
   return dev.protocol === 'ssh' || dev.protocol === 'telnet';
 }
 
+/** SNMP backups of the running/startup config (CISCO-CONFIG-COPY-MIB) hold the same text a CLI backup does. */
+function snmpConfigText(dev: RestoreDevice): boolean {
+  if (dev.protocol !== 'snmp') return false;
+  const o = protocolOptions(dev);
+  const bt = o.backupType ?? o.backup_type ?? (o.configCopy ? 'running-config' : 'full-state');
+  return bt === 'running-config' || bt === 'startup-config';
+}
+
 /**
  * The form of a config that restores compare: the driver's volatile filter, then without
  * comment/separator lines, blank lines and trailing blanks (CLI protocols); the protocol's
@@ -60,7 +75,7 @@ function isCli(dev: RestoreDevice): boolean {
  */
 export function comparable(text: string, dev: RestoreDevice): string {
   let t = text.replace(/\r\n/g, '\n');
-  const cli = isCli(dev);
+  const cli = isCli(dev) || snmpConfigText(dev);
   if (cli) {
     const vf = volatileFilterFor(dev.driverId);
     if (vf) t = vf(t);
@@ -115,10 +130,13 @@ export function planRestore(dev: RestoreDevice, target: string, want: 'auto' | R
       push: { kind: 'netconf', config: target, mode: method },
     };
   }
+  if (dev.protocol === 'rest') return planRestconf(dev, target, want);
+  if (dev.protocol === 'sftp') return planSftp(dev, target, want);
+  if (dev.protocol === 'snmp') return planSnmp(dev, target, want);
   if (!isCli(dev)) {
     throw new InputError(
       'restore_unsupported',
-      `netkeep cannot restore over ${dev.protocol} yet (restore works over SSH/Telnet CLI and NETCONF); restore ${dev.name} by hand from the downloaded version`,
+      `netkeep cannot restore over ${dev.protocol} (restore works over SSH/Telnet CLI, NETCONF, RESTCONF, SFTP and SNMP config copy); restore ${dev.name} by hand from the downloaded version`,
       501,
     );
   }
@@ -182,5 +200,129 @@ export function planRestore(dev: RestoreDevice, target: string, want: 'auto' | R
     payload: { kind: 'commands', text: `${commands.join('\n')}\n`, steps: [`type ${commands.length} lines in one CLI session`, 'verify: fetch the config again and compare'] },
     warnings,
     push: { kind: 'cli', commands, abandon: spec.abandon ?? [], confirm: [], rollback: [], rejected: spec.rejected },
+  };
+}
+
+const opt = protocolOptions;
+
+function onlyReplace(dev: RestoreDevice, want: 'auto' | RestoreMethod, how: string): void {
+  if (want === 'merge') throw new InputError('method_unsupported', `${dev.name} is restored over ${how}, which replaces the whole configuration; there is no merge. Use method replace (or auto)`, 400);
+}
+
+/** RESTCONF: PUT of the stored body on {root}/data[/path] — a full replace (RFC 8040 §4.5). */
+function planRestconf(dev: RestoreDevice, target: string, want: 'auto' | RestoreMethod): RestorePlan {
+  const o = opt(dev);
+  const profile = String(o.profile ?? o.flavour ?? '');
+  if (profile !== 'restconf') {
+    throw new InputError(
+      'restore_unsupported',
+      `${dev.name} is backed up through the ${profile || 'unnamed'} REST API, which has no full replace netkeep can drive (only RESTCONF's PUT is standard); restore it by hand from the downloaded version`,
+      501,
+    );
+  }
+  onlyReplace(dev, want, 'RESTCONF (PUT)');
+  const format = o.format === 'xml' || o.format === 'json' ? o.format : target.trimStart().startsWith('<') ? 'xml' : 'json';
+  const root = typeof o.root === 'string' && o.root ? o.root.replace(/\/+$/, '') : '{root}';
+  const sub = typeof o.path === 'string' && o.path ? `/${o.path.replace(/^\/+/, '')}` : '';
+  const port = Number(dev.port ?? o.port) || 443;
+  const url = `https://${dev.address}:${port}${root}/data${sub}`;
+  const what = sub ? `the subtree ${sub.slice(1)}` : 'the whole datastore';
+  return {
+    method: 'replace',
+    description: `replace — RESTCONF PUT of this version on ${root}/data${sub}: ${what} becomes this version (RFC 8040 §4.5). A server refuses an invalid PUT as a whole, so nothing is applied then. RESTCONF has no commit-confirm: when the config read back does not match, netkeep PUTs the config it read before the push back`,
+    payload: {
+      kind: 'restconf',
+      text: target,
+      steps: [
+        `PUT ${url} (content-type application/yang-data+${format}, ${Buffer.byteLength(target)} bytes: the body below)${root === '{root}' ? ' — {root} is what the device announces at /.well-known/host-meta (option root skips the discovery)' : ''}`,
+        'verify: GET it again (as a backup does) and compare',
+        'if it does not match: PUT the config read before the push back, and compare again',
+      ],
+    },
+    warnings: [],
+    push: { kind: 'restconf', body: target },
+  };
+}
+
+/** SFTP/SCP file devices: the stored files uploaded to their paths (the platform's way). */
+function planSftp(dev: RestoreDevice, target: string, want: 'auto' | RestoreMethod): RestorePlan {
+  onlyReplace(dev, want, 'file upload');
+  let files: BackupFile[];
+  try {
+    files = parseFileBackup(target);
+  } catch (err) {
+    throw new InputError('version_not_restorable', `this version of ${dev.name} is not a file backup netkeep can take apart (${(err as Error).message}); restore another version`, 409);
+  }
+  const o = opt(dev);
+  const method = o.method === 'scp' ? 'scp' : 'sftp';
+  const warnings: string[] = [];
+  const now = o.paths ?? o.path;
+  const nowPaths = typeof now === 'string' ? [now] : Array.isArray(now) ? now.map(String) : [];
+  const missing = nowPaths.filter((p) => !files.some((f) => f.path === p));
+  const extra = files.filter((f) => !nowPaths.includes(f.path)).map((f) => f.path);
+  if (missing.length || extra.length) {
+    warnings.push(
+      `the device's paths option has changed since this version (${missing.length ? `now also ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `no longer ${extra.join(', ')}` : ''}): the verification fetches the paths of today, so it will not match`,
+    );
+  }
+  const text = files
+    .map((f) => {
+      const sha = createHash('sha256').update(f.data).digest('hex');
+      const utf8 = !f.data.includes(0) && Buffer.from(f.data.toString('utf8'), 'utf8').equals(f.data);
+      const content = utf8 ? f.data.toString('utf8') : `<binary file, ${f.data.length} bytes: uploaded byte for byte as stored>\n`;
+      return `===== ${f.path} (${f.data.length} bytes, sha256 ${sha}) =====\n${content}${content.endsWith('\n') || content === '' ? '' : '\n'}`;
+    })
+    .join('\n');
+  return {
+    method: 'replace',
+    description: `replace — the ${files.length} file${files.length === 1 ? '' : 's'} of this version uploaded by ${method.toUpperCase()} to ${files.length === 1 ? 'its path' : 'their paths'}, each read back after writing; then the files are fetched again and compared. A write that fails or files that do not verify: netkeep uploads the files as they were before the push`,
+    payload: {
+      kind: 'file',
+      text,
+      steps: [
+        ...files.map((f) => `upload ${f.data.length} bytes by ${method.toUpperCase()} to ${f.path}, read it back and compare`),
+        'verify: fetch the files again (as a backup does) and compare, ignoring modification times',
+        'if a write fails or they do not match: upload the files read before the push, and compare again',
+      ],
+    },
+    warnings,
+    push: { kind: 'sftp', backup: target, method },
+  };
+}
+
+/** SNMP (CISCO-CONFIG-COPY-MIB): the device copies the config from netkeep's TFTP server into its running config — a merge, as `copy tftp: running-config` is. */
+function planSnmp(dev: RestoreDevice, target: string, want: 'auto' | RestoreMethod): RestorePlan {
+  if (!snmpConfigText(dev)) {
+    throw new InputError(
+      'version_not_restorable',
+      `this version of ${dev.name} is an SNMP full-state walk (tables and counters), not a configuration: there is nothing a device could load. Restore a running-config version (SNMP with options.configCopy, or SSH)`,
+      409,
+    );
+  }
+  if (want === 'replace') {
+    throw new InputError('method_unsupported', `a CISCO-CONFIG-COPY-MIB copy into the running config merges (as copy tftp: running-config does); there is no replace over SNMP. Use method merge (or auto), or restore ${dev.name} over SSH for a configure replace`, 400);
+  }
+  const o = opt(dev);
+  const cc = (typeof o.configCopy === 'object' && o.configCopy ? o.configCopy : {}) as Record<string, unknown>;
+  const server = `${String(cc.serverAddress ?? cc.bindAddress ?? '?')}:${Number(cc.port ?? 69)}`;
+  const lines = configLines(target, dev.driver);
+  const text = `${lines.join('\n')}\n`;
+  return {
+    method: 'merge',
+    description:
+      'merge — over SNMP (CISCO-CONFIG-COPY-MIB): netkeep serves this version by TFTP and tells the device to copy it into its running config, which merges it (lines the device has and the version lacks stay; the verification shows them). ' +
+      'There is no commit-confirm and no replace over SNMP: a copy that fails or does not verify is reported, and netkeep cannot put the previous config back this way',
+    payload: {
+      kind: 'file',
+      text,
+      steps: [
+        `serve the file (${Buffer.byteLength(text)} bytes) from netkeep's TFTP server ${server}`,
+        `SNMP SET a ccCopyTable row (createAndGo): protocol tftp, source networkFile, destination runningConfig, server ${server.split(':')[0]}`,
+        'poll ccCopyState until successful or failed; the row is destroyed after',
+        'verify: copy the running config back (as a backup does) and compare, ignoring comments and volatile lines',
+      ],
+    },
+    warnings: ['merge: lines the device has and this version lacks are not removed; the verification after the push shows them'],
+    push: { kind: 'snmp', config: text },
   };
 }

@@ -16,12 +16,17 @@ import { diffTexts, getVersion, readVersion, volatileFilterFor, type VersionView
 import { fetchLive, loadRestoreDevice, protocolOptions, type RestoreDevice } from './device.ts';
 import { CONFIRM_MINUTES, comparable, planRestore, sha256, type RestoreMethod, type RestorePlan } from './plan.ts';
 import { runCommands, uploadFile, type CliStep } from './push-cli.ts';
+import { pushRestconfVerified, pushSftpVerified, pushSnmpVerified } from './push-data.ts';
+import { firstLine, verify, type Outcome, type RestoreStatus } from './verify.ts';
+import { bus as processBus, type EventBus } from '../events/bus.ts';
 
 export interface RestoreContext {
   db: Db;
   keyring: Keyring;
   dataDir: string;
   store?: BlobStore;
+  /** Where 'restore.finished' goes (default: the process-wide bus the notifier listens to). */
+  bus?: EventBus;
 }
 
 /** Who asks: an API user (id) or the CLI (OS user, no id). */
@@ -53,7 +58,7 @@ export interface DryRunResult {
   warnings: string[];
 }
 
-export type RestoreStatus = 'success' | 'failed' | 'rolled_back';
+export type { RestoreStatus } from './verify.ts';
 
 export interface ExecuteResult {
   dry_run: false;
@@ -196,16 +201,6 @@ async function spendToken(ctx: RestoreContext, historyId: string, token: string,
   return row;
 }
 
-interface Outcome {
-  status: RestoreStatus;
-  verified: boolean;
-  verify_diff?: string;
-  failed_line?: string;
-  device_answer?: string;
-  message: string;
-  liveAfter?: string;
-}
-
 /** Execute a restore the dry run planned. */
 export async function execute(ctx: RestoreContext, historyId: string, token: string, actor: Actor): Promise<ExecuteResult> {
   await getVersion(ctx.db, historyId, { withMetadata: false }); // 404 for an id that is no version
@@ -238,7 +233,8 @@ export async function execute(ctx: RestoreContext, historyId: string, token: str
 
   let out: Outcome;
   try {
-    out = plan.push.kind === 'netconf' ? await pushNetconfVerified(dev, plan, text, before) : await pushCliVerified(dev, plan, text, before);
+    const push = { netconf: pushNetconfVerified, restconf: pushRestconfVerified, sftp: pushSftpVerified, snmp: pushSnmpVerified, cli: pushCliVerified }[plan.push.kind];
+    out = await push(dev, plan, text, before);
   } catch (err) {
     const e = err instanceof NetkeepError ? err : new NetkeepError('internal', String(err));
     out = { status: 'failed', verified: false, message: `the push to ${dev.name} failed: ${e.toLine()}. The device may be partly changed${plan.push.kind === 'cli' && plan.push.confirm.length ? ` (an unconfirmed replace rolls back by itself after ${CONFIRM_MINUTES} minutes)` : ''}: check it with netkeep diff-live ${historyId} before trying again` };
@@ -246,20 +242,25 @@ export async function execute(ctx: RestoreContext, historyId: string, token: str
   let historyAfter: string | undefined;
   if (out.status === 'success' && out.liveAfter !== undefined) {
     const now = new Date();
-    const volatile = volatileFilterFor(dev.driverId);
-    const rec = await recordBackup(ctx, {
-      deviceId: dev.id,
-      configId: version.config_id,
-      text: out.liveAfter,
-      startedAt: now,
-      completedAt: now,
-      trigger: 'restore',
-      driver: dev.driverId,
-      durationMs: 0,
-      ...(volatile ? { volatile } : {}),
-      ...(ctx.store ? { store: ctx.store } : {}),
-    });
-    historyAfter = rec.historyId;
+    const pv = dev.volatile;
+    const volatile = pv?.length && !['ssh', 'telnet'].includes(dev.protocol) ? (t: string) => t.split('\n').filter((l) => !pv.some((re) => ((re.lastIndex = 0), re.test(l)))).join('\n') : volatileFilterFor(dev.driverId);
+    try {
+      const rec = await recordBackup(ctx, {
+        deviceId: dev.id,
+        configId: version.config_id,
+        text: out.liveAfter,
+        startedAt: now,
+        completedAt: now,
+        trigger: 'restore',
+        driver: dev.driverId,
+        durationMs: 0,
+        ...(volatile ? { volatile } : {}),
+        ...(ctx.store ? { store: ctx.store } : {}),
+      });
+      historyAfter = rec.historyId;
+    } catch (err) {
+      out.message += `; recording the verified config as a new version failed (${(err as Error).message}): run a backup of ${dev.name}`;
+    }
   }
   await finish({
     status: out.status,
@@ -280,6 +281,16 @@ export async function execute(ctx: RestoreContext, historyId: string, token: str
       ...(out.failed_line ? { failed_line: out.failed_line } : {}),
     }),
   );
+  (ctx.bus ?? processBus).emit('restore.finished', {
+    restoreId: row.id,
+    deviceId: dev.id,
+    deviceName: dev.name,
+    historyId,
+    status: out.status,
+    method: plan.method,
+    userId: actor.id,
+    at: new Date(),
+  });
   return {
     dry_run: false,
     restore_id: row.id,
@@ -295,14 +306,6 @@ export async function execute(ctx: RestoreContext, historyId: string, token: str
     message: out.message,
     ...(historyAfter ? { history_id_after: historyAfter } : {}),
   };
-}
-
-/** Fetch again and compare with the version. */
-async function verify(dev: RestoreDevice, target: string): Promise<{ ok: boolean; live: string; diff: string }> {
-  const now = await fetchLive(dev);
-  const a = comparable(now, dev);
-  const b = comparable(target, dev);
-  return { ok: a === b, live: now, diff: a === b ? '' : diffTexts(a, b, { fromName: `${dev.name} after restore`, toName: 'version' }).unified };
 }
 
 /** The line of the payload the device's answer names (else the command it refused). */
@@ -462,10 +465,6 @@ function failedElement(answer: string): string | undefined {
   return m?.[1];
 }
 
-function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 200) ?? '';
-}
-
 /** The diff between a version and the device's config now (nothing is sent but the fetch). */
 export async function diffLive(ctx: RestoreContext, historyId: string, actor: Actor, o: { hideVolatile?: boolean } = {}) {
   const { version, text } = await targetOf(ctx, historyId, actor);
@@ -538,3 +537,46 @@ export async function tokenUses(db: Db, restoreId: string) {
   return db.selectFrom('restore_token_uses').select(['at', 'outcome', 'username']).where('restore_id', '=', restoreId).orderBy('id').execute();
 }
 
+
+/**
+ * How long an execution may stay 'running'. It runs inside one request: up to five device
+ * sessions (upload, push, read back, confirm or roll back), each bounded by its session timeout;
+ * commit-confirm timers on the device run out after CONFIRM_MINUTES.
+ */
+export const EXECUTION_DEADLINE_MS = 30 * 60_000;
+
+/**
+ * At start-up: executions still 'running' past their deadline were cut off by a process death
+ * (the request that ran them is gone). Mark them 'interrupted', say what to do, audit each.
+ * Younger ones may belong to another netkeep process sharing the database: left alone.
+ */
+export async function markInterruptedRestores(db: Db, o: { now?: Date; deadlineMs?: number } = {}): Promise<{ id: string; device_name: string }[]> {
+  const now = o.now ?? new Date();
+  const cutoff = new Date(now.getTime() - (o.deadlineMs ?? EXECUTION_DEADLINE_MS));
+  const stale = await db
+    .selectFrom('restores as r')
+    .innerJoin('devices as d', 'd.id', 'r.device_id')
+    .select(['r.id', 'r.history_id', 'r.method', 'r.executed_at', 'r.username', 'd.name as device_name'])
+    .where('r.status', '=', 'running')
+    .where((eb) => eb.or([eb('r.executed_at', '<', cutoff), eb.and([eb('r.executed_at', 'is', null), eb('r.created_at', '<', cutoff)])]))
+    .execute();
+  const out: { id: string; device_name: string }[] = [];
+  for (const r of stale) {
+    const since = r.executed_at ? ` started at ${r.executed_at.toISOString()}` : '';
+    const message =
+      `this restore${since} was interrupted (netkeep stopped while it ran), so netkeep does not know how far the push got: ` +
+      `${r.device_name} may run the previous config, this version, or a mix (a ${r.method} with a commit-confirm timer rolls back by itself). ` +
+      `Run the dry run again (netkeep restore ${r.history_id}, or POST /api/v1/backups/history/${r.history_id}/restore) to see the device's state, then restore again if needed`;
+    const done = await db
+      .updateTable('restores')
+      .set({ status: 'interrupted', verified: false, message, finished_at: now })
+      .where('id', '=', r.id)
+      .where('status', '=', 'running')
+      .returning('id')
+      .executeTakeFirst();
+    if (!done) continue; // another process got there first
+    await audit(db, { userId: null, username: 'system', sourceIp: null, action: 'restore.interrupted', targetType: 'backup', targetId: r.history_id, result: 'failed', details: { restore_id: r.id, device: r.device_name, started_by: r.username, executed_at: r.executed_at?.toISOString() ?? null } });
+    out.push({ id: r.id, device_name: r.device_name });
+  }
+  return out;
+}

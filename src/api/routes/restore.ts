@@ -63,7 +63,7 @@ const RestoreRowSchema = Type.Object({
   payload_kind: Type.String(),
   live_sha256: Type.String(),
   target_sha256: Type.String(),
-  status: Type.String({ description: 'planned (dry run only), running, success, failed, rolled_back, refused' }),
+  status: Type.String({ description: 'planned (dry run only), running, success, failed, rolled_back, refused, interrupted (netkeep stopped while it ran)' }),
   verified: Nullable(Type.Boolean()),
   verify_diff: Nullable(Type.String()),
   failed_line: Nullable(Type.String()),

@@ -2,7 +2,9 @@
 // GET of {root}/data (whole datastore or one top-level subtree) in
 // application/yang-data+json (RFC 7951) or +xml, the `content` query parameter, PUT of the
 // datastore or a subtree (replaces it: 204, or 201 when created), basic auth, and RFC 8040
-// error bodies (ietf-restconf:errors). To show that netkeep's canonical form does not depend
+// error bodies (ietf-restconf:errors). Test knobs in its state: `rejects` (a PUT whose body
+// matches is refused as a whole, 400 invalid-value with an error-path, nothing applied) and
+// `ignores` (a leaf name a PUT accepts but does not keep). To show that netkeep's canonical form does not depend
 // on the server's whims, every JSON answer lists object members in a new random order and is
 // indented differently, and XML answers vary their whitespace.
 import type { SimRequest, SimResponse, SimVendor, SimVendorContext } from './server.ts';
@@ -100,19 +102,56 @@ function xmlToTree(src: string): Tree {
   return { [k]: v };
 }
 
-function errors(status: number, tag: string, message: string, type = 'protocol'): SimResponse {
+function errors(status: number, tag: string, message: string, type = 'protocol', path?: string): SimResponse {
   return {
     status,
     headers: { 'content-type': 'application/yang-data+json', ...(status === 401 ? { 'www-authenticate': 'Basic realm="restconf"' } : {}) },
-    body: JSON.stringify({ 'ietf-restconf:errors': { error: [{ 'error-type': type, 'error-tag': tag, 'error-message': message }] } }),
+    body: JSON.stringify({ 'ietf-restconf:errors': { error: [{ 'error-type': type, 'error-tag': tag, 'error-message': message, ...(path ? { 'error-path': path } : {}) }] } }),
   };
+}
+
+/** State of the RESTCONF simulator; tests may set the knobs. */
+export interface RestconfSimState {
+  root: string;
+  tree: Tree;
+  counter: number;
+  /** A PUT whose body matches is refused as a whole (400 invalid-value, error-path), nothing applied. */
+  rejects?: RegExp;
+  /** A leaf of this name is accepted by a PUT but not kept (the server drops it). */
+  ignores?: string;
+}
+
+function drop(v: unknown, leaf: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => drop(x, leaf));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v as Tree).filter(([k]) => k !== leaf && !k.endsWith(`:${leaf}`)).map(([k, c]) => [k, drop(c, leaf)]));
+  return v;
+}
+
+/** Where in a tree the first leaf whose value matches sits, as a RESTCONF error-path. */
+function pathOf(v: unknown, re: RegExp, at: string): string | undefined {
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const p = pathOf(x, re, at);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, c] of Object.entries(v as Tree)) {
+      const p = pathOf(c, re, `${at}/${k}`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  re.lastIndex = 0;
+  return re.test(String(v)) ? at : undefined;
 }
 
 export const restconfSim: SimVendor = {
   id: 'restconf',
   init: () => ({ root: '/restconf', tree: initialRestconfTree(), counter: 0 }),
   handle(req: SimRequest, ctx: SimVendorContext): SimResponse {
-    const st = ctx.state as { root: string; tree: Tree; counter: number };
+    const st = ctx.state as unknown as RestconfSimState;
     if (req.path === '/.well-known/host-meta') {
       return { status: 200, headers: { 'content-type': 'application/xrd+xml' }, body: `<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='restconf' href='${st.root}'/>\n</XRD>\n` };
     }
@@ -149,6 +188,11 @@ export const restconfSim: SimVendor = {
       } catch (err) {
         return errors(400, 'malformed-message', (err as Error).message);
       }
+      if (st.rejects) {
+        const bad = pathOf(body, st.rejects, '');
+        if (bad) return errors(400, 'invalid-value', `value not accepted by the device`, 'application', bad.replace(/^\/(ietf-restconf:data|data)/, '') || '/');
+      }
+      if (st.ignores) body = drop(body, st.ignores) as Tree;
       if (!sub) {
         const data = (body['ietf-restconf:data'] ?? body['data']) as Tree | undefined;
         if (!data || typeof data !== 'object' || Object.keys(body).length !== 1) return errors(400, 'malformed-message', 'the body of a datastore PUT must be one ietf-restconf:data object');
