@@ -6,7 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { FormatRegistry, Kind, Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { InputError, NetkeepError } from '../errors.ts';
@@ -20,12 +20,30 @@ import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { eventRoutes } from './routes/events.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { restoreRoutes } from './routes/restore.ts';
+import { systemRoutes } from './routes/system.ts';
 import { storeRoutes } from './store-routes.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { schedulePreviewRoutes } from './routes/schedule-preview.ts';
+import { staticRoutes } from './static.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { searchRoutes } from './routes/search.ts';
+import { complianceRoutes } from './routes/compliance.ts';
+import { createMetrics } from '../metrics/registry.ts';
+import { metricsRoute } from '../metrics/route.ts';
+import { bus } from '../events/bus.ts';
+import { randomUUID } from 'node:crypto';
 
 export interface ServerOptions {
   logger?: boolean | object;
+  /** A ready pino logger (src/logging/logger.ts), used instead of `logger`. */
+  loggerInstance?: import('fastify').FastifyBaseLogger;
+  /** Bearer token for GET /metrics (default NETKEEP_METRICS_TOKEN; without one, loopback only). */
+  metricsToken?: string;
   trustProxy?: boolean;
   /** Failed-login limit per source IP and username (default 10 per minute). */
   loginRateLimit?: LoginLimiterOptions;
@@ -150,7 +168,14 @@ function auditResult(status: number): AuditResult {
 
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // request ids: the caller's X-Request-Id when it is sane, else a new one; logged as request_id
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
     trustProxy: opts.trustProxy ?? false,
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
@@ -304,9 +329,28 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       storeRoutes(api, ctx);
       jobRoutes(api, ctx);
       eventRoutes(api, ctx);
+      restoreRoutes(api, ctx);
+      sourceRoutes(api, ctx);
+      notificationRoutes(api, ctx);
+      statsRoutes(api, ctx);
+      reportRoutes(api, ctx);
+      schedulePreviewRoutes(api);
+      systemRoutes(api, ctx);
+      searchRoutes(api, ctx);
+      complianceRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
+
+  const metrics = createMetrics({ db: ctx.db, bus });
+  app.addHook('onClose', async () => metrics.detach());
+  metricsRoute(app, metrics, { token: opts.metricsToken ?? process.env.NETKEEP_METRICS_TOKEN });
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
+
+  staticRoutes(app); // the web UI at / (GET /* with SPA fallback; never /api, /healthz, /metrics)
 
   await app.ready();
   return app;

@@ -7,6 +7,13 @@ import { runPass, selectDevices, type PassProgress, type PassSummary } from '../
 import { enqueueBackups, getBoss, stopBoss } from '../schedule/queue.ts';
 import { startWorker, type WorkerHandle } from '../schedule/worker.ts';
 import { gitMirrorFromEnv, type ConfiguredMirror } from '../store/mirror-config.ts';
+import { bus } from '../events/bus.ts';
+import { createLogger } from '../logging/logger.ts';
+import { logBusEvents } from '../logging/events.ts';
+import { startNotifier } from '../notify/dispatcher.ts';
+import { startComplianceWatcher, type ComplianceWatcher } from '../compliance/watch.ts';
+import { createMetrics } from '../metrics/registry.ts';
+import { startMetricsListener } from '../metrics/listener.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_FAILURE, EXIT_OK, parse, printJson, table, UsageError } from './io.ts';
 
 const WORKER_HELP = [
@@ -135,6 +142,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const ctx = await open(v, 'backup');
   let worker: WorkerHandle | undefined;
   let mirror: ConfiguredMirror | undefined;
+  let notifier: ReturnType<typeof startNotifier> | undefined;
+  let compliance: ComplianceWatcher | undefined;
   try {
     if (deadline) await getBoss(ctx, { settings: settingsFor(deadline) });
     if (!v.wait) {
@@ -151,6 +160,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
     if (ctx.ndb.kind === 'pglite' || v.worker) {
       mirror = await gitMirrorFromEnv(process.env, ctx.dataDir, (l) => process.stderr.write(`netkeep: ${l}\n`));
       worker = await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}), ...(mirror ? { mirror } : {}) });
+      notifier = startNotifier(ctx); // the backups run here, so their notifications go from here
+      compliance = startComplianceWatcher(ctx); // and their compliance evaluation
     }
     const tty = !v.json && !!process.stderr.isTTY;
     const rep = progressReporter(tty);
@@ -181,6 +192,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
     return s.failed ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await worker?.stop({ graceful: false });
+    await compliance?.stop().catch(() => {});
+    await notifier?.stop().catch(() => {});
     await mirror?.close().catch(() => {});
     await stopBoss(ctx);
     await ctx.close();
@@ -302,10 +315,12 @@ const workerSpec = {
     'Run workers on any host that reaches the same PostgreSQL and the same blob store.',
   help: [
     '  --zone NAME           serve this poller zone (repeatable); "default" is devices without a zone (default: only that)',
+    '  --metrics-port N      serve GET /metrics (Prometheus) on this port (or NETKEEP_METRICS_PORT); see docs/monitoring.md',
+    '  --metrics-host ADDR   address for --metrics-port (default 127.0.0.1)',
     ...WORKER_HELP,
     ...COMMON_HELP,
   ],
-  options: { ...DB_OPTIONS, zone: { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'global-max': { type: 'string' }, deadline: { type: 'string' } },
+  options: { ...DB_OPTIONS, zone: { type: 'string', multiple: true }, concurrency: { type: 'string' }, 'global-max': { type: 'string' }, deadline: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' } },
 } as const;
 
 export async function workerCommand(argv: string[]): Promise<number> {
@@ -316,17 +331,32 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const globalMax = positiveInt(v['global-max'], '--global-max');
   const deadline = positiveInt(v.deadline, '--deadline');
   const zones = (v.zone ?? ['default']).map((z) => (z === 'default' ? null : z));
+  const metricsPortText = v['metrics-port'] ?? process.env.NETKEEP_METRICS_PORT;
+  const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) throw new UsageError(`--metrics-port must be a number from 0 to 65535, not "${metricsPortText}"`);
   const ctx = await open(v, 'worker');
   try {
     const mirror = await gitMirrorFromEnv(process.env, ctx.dataDir, (l) => process.stderr.write(`netkeep: ${l}\n`));
     const w = await startWorker(ctx, { zones, ...(concurrency ? { concurrency } : {}), ...(globalMax ? { globalMaxSessions: globalMax } : {}), ...(deadline ? { settings: settingsFor(deadline) } : {}), ...(mirror ? { mirror } : {}) });
     process.stderr.write(`netkeep worker ${w.id}: serving zone(s) ${zones.map((z) => z ?? 'default').join(', ')} on ${ctx.ndb.location}\n`);
+    const logger = createLogger({ level: process.env.NETKEEP_LOG_LEVEL ?? 'info', process: 'worker' });
+    const offEventLog = logBusEvents(bus, logger);
+    const notifier = startNotifier(ctx, { log: logger });
+    const compliance = startComplianceWatcher(ctx); // rules evaluated after every backup (docs/compliance.md)
+    const metrics = metricsPort === undefined ? undefined : createMetrics({ db: ctx.db, bus });
+    const ml = metrics ? await startMetricsListener({ metrics, host: v['metrics-host'] ?? '127.0.0.1', port: metricsPort!, token: process.env.NETKEEP_METRICS_TOKEN }) : undefined;
+    if (ml) process.stderr.write(`netkeep worker ${w.id}: metrics on http://${v['metrics-host'] ?? '127.0.0.1'}:${ml.port}/metrics\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
     process.stderr.write(`netkeep worker ${w.id}: stopping; finishing ${w.stats.running} running backup(s) (at most 30 s)\n`);
     await w.stop({ graceful: true, timeoutMs: 30_000 });
+    await compliance.stop().catch(() => {});
+    await notifier.stop().catch(() => {});
+    offEventLog();
+    await ml?.close();
+    metrics?.detach();
     await mirror?.close().catch(() => {});
     process.stderr.write(`netkeep worker ${w.id}: stopped after ${w.stats.done} backup(s) (${w.stats.succeeded} ok, ${w.stats.failed} failed, ${w.stats.retried} retried)\n`);
     return EXIT_OK;

@@ -8,9 +8,11 @@ type Runner = (argv: string[]) => Promise<number>;
 /** Subcommands, loaded on demand so that `netkeep device list` does not load the web server. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }> = {
   serve: { summary: 'run the API and web UI', load: async () => (await import('./serve.ts')).serve },
+  demo: { summary: 'try netkeep on a simulated lab (temporary; deleted on Ctrl-C)', load: async () => (await import('./demo.ts')).demoCommand },
   fetch: { summary: 'fetch one device\'s configuration now and print it', load: async () => (await import('./fetch.ts')).main },
   drivers: { summary: 'list the platform drivers', load: async () => (await import('./drivers.ts')).main },
   device: { summary: 'add, list and import devices', load: async () => (await import('./devices.ts')).deviceCommand },
+  source: { summary: 'inventory sources: CSV, Oxidized/RANCID router.db, NetBox; sync and preview', load: async () => (await import('./sources.ts')).sourceCommand },
   user: { summary: 'add, list users, set passwords', load: async () => (await import('./users.ts')).userCommand },
   token: { summary: 'create, list and revoke API tokens', load: async () => (await import('./users.ts')).tokenCommand },
   history: { summary: 'list, show, download and diff stored versions', load: async () => (await import('./store.ts')).historyCommand },
@@ -21,7 +23,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
   backup: { summary: 'back up devices now (--all --wait for a pass with a summary)', load: async () => (await import('./backup.ts')).backupCommand },
   status: { summary: 'state of the fleet: ok, failing, never backed up, next runs', load: async () => (await import('./backup.ts')).statusCommand },
   worker: { summary: 'run backup workers only (scale out on PostgreSQL)', load: async () => (await import('./backup.ts')).workerCommand },
+  search: { summary: 'search the stored configs for text or a regular expression', load: async () => (await import('./search.ts')).searchCommand },
+  blame: { summary: "each line of a device's config with the version it first appeared in", load: async () => (await import('./search.ts')).blameCommand },
+  notify: { summary: 'notification channels: webhook, Slack, Teams, email, syslog; send a test', load: async () => (await import('./notify.ts')).notifyCommand },
+  compliance: { summary: 'compliance rules (must / must not contain) and the report', load: async () => (await import('./compliance.ts')).complianceCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./migrate.ts')).migrate },
+  restore: { summary: 'restore a stored version to its device (dry run with diff; --execute --token to push and verify)', load: async () => (await import('./restore.ts')).restoreCommand },
+  'diff-live': { summary: "diff a stored version against the device's config now", load: async () => (await import('./restore.ts')).diffLiveCommand },
+  'system-backup': { summary: "write netkeep's own state (database, stored configs, settings) as one archive", load: async () => (await import('./system.ts')).systemBackupCommand },
+  'system-restore': { summary: 'restore a system-backup archive into an empty data directory or database', load: async () => (await import('./system.ts')).systemRestoreCommand },
 };
 
 export function version(): string {

@@ -5,8 +5,17 @@ import { ensureInitialAdmin } from '../auth/users.ts';
 import { buildServer } from '../api/server.ts';
 import { startWorker } from '../schedule/worker.ts';
 import { startScheduler } from '../schedule/scheduler.ts';
+import { startSystemBackupScheduler } from '../system/service.ts';
 import { stopBoss } from '../schedule/queue.ts';
 import { gitMirrorFromEnv } from '../store/mirror-config.ts';
+import { bus } from '../events/bus.ts';
+import { createLogger } from '../logging/logger.ts';
+import { logBusEvents } from '../logging/events.ts';
+import { startNotifier } from '../notify/dispatcher.ts';
+import { startComplianceWatcher } from '../compliance/watch.ts';
+import { latestConfigsFor } from '../search/cache.ts';
+import { BlobStore } from '../store/blobs.ts';
+import { markInterruptedRestores } from '../restore/service.ts';
 import { COMMON_HELP, DB_OPTIONS, EXIT_OK, parse, UsageError, type CommandSpec } from './io.ts';
 
 const spec = {
@@ -57,7 +66,8 @@ export async function serve(argv: string[]): Promise<number> {
           : `netkeep: created user "${admin.username}" with the password from NETKEEP_ADMIN_PASSWORD\n`,
       );
     }
-    app = await buildServer(ctx, { logger: { level } });
+    for (const r of await markInterruptedRestores(ctx.db)) process.stderr.write(`netkeep: restore ${r.id} of ${r.device_name} was interrupted by a restart; run its dry run again to see the device's state (docs/restore.md)\n`);
+    app = await buildServer(ctx, { loggerInstance: createLogger({ level, process: 'serve' }) });
     await app.listen({ host, port });
   } catch (err) {
     await app?.close().catch(() => {});
@@ -74,6 +84,11 @@ export async function serve(argv: string[]): Promise<number> {
   const mirror = args.values['no-worker'] ? undefined : await gitMirrorFromEnv(process.env, ctx.dataDir, say);
   const worker = args.values['no-worker'] ? undefined : await startWorker(ctx, { ...(concurrency ? { concurrency } : {}), ...(mirror ? { mirror } : {}), log: say });
   const scheduler = args.values['no-scheduler'] ? undefined : startScheduler(ctx, { log: (msg) => say(msg) });
+  const systemBackups = args.values['no-scheduler'] ? undefined : startSystemBackupScheduler(ctx, { log: say });
+  const offEventLog = logBusEvents(bus, app.log as never); // structured lines with job ids
+  const notifier = startNotifier(ctx, { log: app.log as never }); // docs/notifications.md
+  const compliance = worker ? startComplianceWatcher(ctx, { log: say }) : undefined; // rules evaluated after every backup (docs/compliance.md)
+  void latestConfigsFor(ctx.db, BlobStore.forContext(ctx)).snapshot().catch(() => {}); // warm the search cache in the background (docs/search.md)
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   process.stderr.write(
@@ -91,8 +106,12 @@ export async function serve(argv: string[]): Promise<number> {
       // stop taking new work, let running backups finish (bounded), then close everything
       void (async () => {
         await scheduler?.stop().catch(() => {});
+        await systemBackups?.stop().catch(() => {});
         await worker?.stop({ graceful: true, timeoutMs: 30_000 }).catch(() => {});
+        await compliance?.stop().catch(() => {});
         await mirror?.close().catch(() => {});
+        await notifier.stop().catch(() => {});
+        offEventLog();
         await stopBoss(ctx).catch(() => {});
         await app.close().catch(() => {});
         await ctx.close();

@@ -37,6 +37,23 @@ export interface BackupEventEvents {
   'backup.failed': BackupRef & { failureClass: string; message: string; consecutiveFailures: number; firstFailure: boolean };
   /** A success after one or more failures. */
   'backup.recovered': BackupRef & { failedSince: Date | null; failures: number };
+  /** A device fell out of compliance with a rule (src/compliance): first failing evaluation. */
+  'compliance.violation': ComplianceRef;
+  /** A device complies with a rule again after a violation. */
+  'compliance.restored': ComplianceRef;
+  /** A restore (src/restore) ended: pushed and verified, failed, or rolled back. */
+  'restore.finished': { restoreId: string; deviceId: string; deviceName: string; historyId: string; status: 'success' | 'failed' | 'rolled_back'; method: string; userId: string | null; at: Date };
+}
+
+/** One (device, rule) compliance transition; historyId is the evaluated version. */
+export interface ComplianceRef {
+  deviceId: string;
+  deviceName: string;
+  ruleId: string;
+  ruleName: string;
+  detail: string;
+  historyId: string | null;
+  at: Date;
 }
 
 export interface BackupRef {

@@ -12,6 +12,10 @@ import { backends } from '../helpers/db.ts';
 import { recordBackup } from '../../src/backup/record.ts';
 import { PASSWORDS, startServer, type TestServer } from './helpers.ts';
 import { enqueueBackup, stopBoss } from '../../src/schedule/queue.ts';
+import { createChannel } from '../../src/notify/channels.ts';
+import { createSource } from '../../src/inventory/sources/store.ts';
+import { runSystemBackup } from '../../src/system/service.ts';
+import { createRule } from '../../src/compliance/rules.ts';
 
 type Caller = 'admin' | 'operator' | 'viewer' | 'anonymous';
 const CALLERS: Caller[] = ['anonymous', 'viewer', 'operator', 'admin'];
@@ -30,6 +34,10 @@ interface Shared {
   backupId: string;
   backupId2: string;
   jobId: string;
+  notifyChannel: string;
+  notifyDelete: Record<string, string>;
+  systemBackupId: string;
+  systemBackupToDelete: string;
 }
 type Req = (c: Caller, f: Fixture, s: Shared) => Omit<InjectOptions, 'method'>;
 type Row = [expected: Record<Caller, number>, req: Req];
@@ -104,11 +112,59 @@ const MATRIX: Record<string, Row> = {
   [`GET ${V1}/backups/history/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}` })],
   [`GET ${V1}/backups/history/:id/download`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/download` })], // viewers: viewer_can_download (default true)
   [`GET ${V1}/backups/diff`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/diff?from=${s.backupId}&to=${s.backupId2}` })],
-  [`POST ${V1}/backups/history/:id/restore`]: [WRITERS(501), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/restore`, payload: {} })],
+  // restore: the history device has no credential profile, so the dry run stops (409 no_credentials) after the role check
+  [`POST ${V1}/backups/history/:id/restore`]: [WRITERS(409), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/restore`, payload: {} })],
+  [`GET ${V1}/backups/history/:id/diff-live`]: [AUTHED(409), (_c, _f, s) => ({ url: `${V1}/backups/history/${s.backupId}/diff-live` })],
+  [`GET ${V1}/restores`]: [AUTHED(200), get(`${V1}/restores`)],
+  [`GET ${V1}/restores/:id`]: [AUTHED(404), get(`${V1}/restores/00000000-0000-4000-8000-000000000000`)],
   // jobs and live events: everyone who may read backups
   [`GET ${V1}/jobs`]: [AUTHED(200), get(`${V1}/jobs`)],
   [`GET ${V1}/jobs/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/jobs/${s.jobId}` })],
   [`GET ${V1}/events`]: [AUTHED(200), get(`${V1}/events?duration=0`)],
+  // notification channels: admins only (the shared channel is syslog over UDP to 127.0.0.1:9, so its test "arrives")
+  [`GET ${V1}/notifications/channels`]: [ADMIN(200), get(`${V1}/notifications/channels`)],
+  [`POST ${V1}/notifications/channels`]: [ADMIN(201), (c) => ({ payload: { name: `nc-new-${c}`, kind: 'syslog', config: { host: '127.0.0.1', port: 9 } } })],
+  [`GET ${V1}/notifications/channels/:id`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/notifications/channels/${s.notifyChannel}` })],
+  [`PATCH ${V1}/notifications/channels/:id`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/notifications/channels/${s.notifyChannel}`, payload: { quiet_seconds: 60 } })],
+  [`DELETE ${V1}/notifications/channels/:id`]: [ADMIN(204), (c, _f, s) => ({ url: `${V1}/notifications/channels/${s.notifyDelete[c]}` })],
+  [`POST ${V1}/notifications/channels/:id/test`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/notifications/channels/${s.notifyChannel}/test` })],
+  [`GET ${V1}/notifications/channels/:id/deliveries`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/notifications/channels/${s.notifyChannel}/deliveries` })],
+  // Prometheus metrics: open on loopback while NETKEEP_METRICS_TOKEN is unset (inject comes from 127.0.0.1)
+  'GET /metrics': [ALL(200), get('/metrics')],
+  // inventory sources: everyone reads, admins (inventory:import) change and sync; by name (created in the set-up)
+  [`GET ${V1}/sources`]: [AUTHED(200), get(`${V1}/sources`)],
+  [`POST ${V1}/sources`]: [ADMIN(201), (c) => ({ payload: { name: `new-src-${c}`, kind: 'csv', config: { path: '/nonexistent/netkeep-matrix.csv' } } })],
+  [`GET ${V1}/sources/:id`]: [AUTHED(200), get(`${V1}/sources/src-shared`)],
+  [`PATCH ${V1}/sources/:id`]: [ADMIN(200), () => ({ url: `${V1}/sources/src-shared`, payload: { enabled: true } })],
+  [`DELETE ${V1}/sources/:id`]: [ADMIN(204), (c) => ({ url: `${V1}/sources/src-del-${c}` })],
+  [`POST ${V1}/sources/:id/sync`]: [ADMIN(200), () => ({ url: `${V1}/sources/src-shared/sync`, payload: { dry_run: true, content: 'name,address,driver\n' } })],
+  [`GET ${V1}/sources/:id/runs`]: [AUTHED(200), get(`${V1}/sources/src-shared/runs`)],
+  // dashboard figures and reports: everyone who may read backups
+  [`GET ${V1}/stats/dashboard`]: [AUTHED(200), get(`${V1}/stats/dashboard`)],
+  [`GET ${V1}/reports/groups`]: [AUTHED(200), get(`${V1}/reports/groups?format=csv`)],
+  [`GET ${V1}/reports/never-backed-up`]: [AUTHED(200), get(`${V1}/reports/never-backed-up`)],
+  [`GET ${V1}/schedules/preview`]: [AUTHED(200), get(`${V1}/schedules/preview?cron=daily&timezone=Europe/Paris`)],
+  // the web UI (public HTML and assets; the API behind it checks every call)
+  'GET /*': [ALL(200), get('/devices')],
+  // backups of netkeep itself: admins only
+  [`GET ${V1}/system/backups`]: [ADMIN(200), get(`${V1}/system/backups`)],
+  [`POST ${V1}/system/backups`]: [ADMIN(202), () => ({ payload: {} })],
+  [`GET ${V1}/system/backups/:id`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/system/backups/${s.systemBackupId}` })],
+  [`GET ${V1}/system/backups/:id/download`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/system/backups/${s.systemBackupId}/download` })],
+  [`DELETE ${V1}/system/backups/:id`]: [ADMIN(200), (_c, _f, s) => ({ url: `${V1}/system/backups/${s.systemBackupToDelete}` })],
+  [`GET ${V1}/system/backup-schedule`]: [ADMIN(200), get(`${V1}/system/backup-schedule`)],
+  [`PUT ${V1}/system/backup-schedule`]: [ADMIN(200), () => ({ payload: { keep_last: 5 } })],
+  // search, blame (shows the whole config: backups:download, as a download) and compliance; rules by name (made in the set-up)
+  [`GET ${V1}/search`]: [AUTHED(200), get(`${V1}/search?q=ntp%20server`)], // backups:download: viewers while viewer_can_download is on (default)
+  [`GET ${V1}/backups/devices/:id/blame`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/backups/devices/${s.histDevice}/blame` })],
+  [`GET ${V1}/compliance/rules`]: [AUTHED(200), get(`${V1}/compliance/rules`)],
+  [`POST ${V1}/compliance/rules`]: [WRITERS(201), (c) => ({ payload: { name: `rule-new-${c}`, kind: 'must_contain', match: 'line', pattern: 'ntp server 192.0.2.1' } })],
+  [`GET ${V1}/compliance/rules/:id`]: [AUTHED(200), get(`${V1}/compliance/rules/rule-shared`)],
+  [`PATCH ${V1}/compliance/rules/:id`]: [WRITERS(200), () => ({ url: `${V1}/compliance/rules/rule-shared`, payload: { description: 'd' } })],
+  [`DELETE ${V1}/compliance/rules/:id`]: [WRITERS(204), (c) => ({ url: `${V1}/compliance/rules/rule-del-${c}` })],
+  [`POST ${V1}/compliance/evaluate`]: [WRITERS(200), () => ({ payload: {} })],
+  [`GET ${V1}/compliance/report`]: [AUTHED(200), get(`${V1}/compliance/report`)],
+  [`GET ${V1}/compliance/devices/:id`]: [AUTHED(200), (_c, _f, s) => ({ url: `${V1}/compliance/devices/${s.histDevice}` })],
 };
 
 describe.each(backends())('role matrix on %s', (backend) => {
@@ -134,7 +190,14 @@ describe.each(backends())('role matrix on %s', (backend) => {
     const v1 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\n', startedAt: new Date(Date.now() - 60_000), completedAt: new Date(Date.now() - 59_000), trigger: 'api', driver: 'ios', durationMs: 1 });
     const v2 = await recordBackup(s.ctx, { deviceId: hd.id, configId: hc.id, text: 'hostname hist-dev\nntp server 192.0.2.1\n', startedAt: new Date(), completedAt: new Date(), trigger: 'api', driver: 'ios', durationMs: 1 });
     const job = await enqueueBackup(s.ctx, { deviceId: hd.id, configId: hc.id, trigger: 'api' });
-    Object.assign(shared, { histDevice: hd.id, backupId: v1.historyId, backupId2: v2.historyId, jobId: job.jobId });
+    shared.notifyChannel = (await createChannel(db, s.ctx.keyring, { name: 'nc-shared', kind: 'syslog', config: { host: '127.0.0.1', port: 9 } })).id;
+    shared.notifyDelete = {};
+    for (const c of CALLERS) shared.notifyDelete[c] = (await createChannel(db, s.ctx.keyring, { name: `nc-del-${c}`, kind: 'syslog', config: { host: '127.0.0.1', port: 9 } })).id;
+    for (const n of ['rule-shared', ...CALLERS.map((x) => `rule-del-${x}`)]) await createRule(db, { name: n, kind: 'must_contain', match: 'line', pattern: 'ntp server 192.0.2.1' });
+    for (const n of ['src-shared', ...CALLERS.map((x) => `src-del-${x}`)]) await createSource(db, s.ctx.keyring, { name: n, kind: 'csv', config: { path: '/nonexistent/netkeep-matrix.csv' } });
+    const sb1 = await runSystemBackup(s.ctx, { trigger: 'cli' });
+    const sb2 = await runSystemBackup(s.ctx, { trigger: 'cli', out: `${s.ctx.dataDir}/to-delete.tar.gz` });
+    Object.assign(shared, { histDevice: hd.id, backupId: v1.historyId, backupId2: v2.historyId, jobId: job.jobId, systemBackupId: sb1.id, systemBackupToDelete: sb2.id });
   });
   afterAll(async () => {
     if (s) await stopBoss(s.ctx);
