@@ -63,6 +63,7 @@ describe.each(backends())('HTTP API on %s', (backend) => {
 
     const me = await s.app.inject({ method: 'GET', url: `${V1}/auth/me`, cookies });
     expect(body(me)).toMatchObject({ user: { username: 'admin' }, auth: 'session' });
+    expect(body(await s.app.inject({ method: 'GET', url: `${V1}/auth/session`, cookies }))).toMatchObject({ authenticated: true, user: { username: 'admin', role: 'admin' }, auth: 'session' });
     // cookie-authenticated mutations must be JSON requests (no cross-site form posts)
     const form = await s.app.inject({ method: 'POST', url: `${V1}/groups`, cookies, payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expectProblem(form, 415, 'json_required');
@@ -75,6 +76,10 @@ describe.each(backends())('HTTP API on %s', (backend) => {
     expect(out.statusCode).toBe(204);
     expect(String(out.headers['set-cookie'])).toMatch(/netkeep_session=;/);
     expectProblem(await s.app.inject({ method: 'GET', url: `${V1}/auth/me`, cookies }), 401, 'unauthenticated');
+    // the UI's question after logout: a plain "no", not an error
+    const after = await s.app.inject({ method: 'GET', url: `${V1}/auth/session`, cookies });
+    expect(after.statusCode).toBe(200);
+    expect(body(after)).toEqual({ authenticated: false });
   });
 
   it('limits failed logins per IP and username, also for the right password, and not for other users', async () => {

@@ -64,6 +64,7 @@ const MATRIX: Record<string, Row> = {
   // any logged-in user
   [`POST ${V1}/auth/logout`]: [AUTHED(204), () => ({})],
   [`GET ${V1}/auth/me`]: [AUTHED(200), get(`${V1}/auth/me`)],
+  [`GET ${V1}/auth/session`]: [ALL(200), get(`${V1}/auth/session`)],
   [`PUT ${V1}/auth/password`]: [AUTHED(204), (c) => ({ payload: c === 'anonymous' ? { current_password: 'x', new_password: 'y' } : { current_password: PASSWORDS[c], new_password: PASSWORDS[c] } })],
   [`GET ${V1}/tokens`]: [AUTHED(200), get(`${V1}/tokens`)],
   [`POST ${V1}/tokens`]: [AUTHED(201), () => ({ payload: { name: 'matrix' } })],

@@ -30,6 +30,11 @@ const LoginBody = Type.Object(
 );
 const LoginResult = Type.Object({ user: UserSchema, expires_at: DateTime() });
 const MeResult = Type.Object({ user: UserSchema, auth: Type.Union([Type.Literal('session'), Type.Literal('token')]) });
+const SessionResult = Type.Object({
+  authenticated: Type.Boolean(),
+  user: Type.Optional(UserSchema),
+  auth: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('token')])),
+});
 const PasswordBody = Type.Object(
   { current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
@@ -164,6 +169,14 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, limiter: Login
     schema: { tags: ['auth'], summary: 'The logged-in user', response: responses({ 200: MeResult }) },
     config: { access: 'authenticated' },
     handler: async (req) => toJson({ user: toUserView(requireUser(req)), auth: req.authVia }),
+  });
+
+  // The web UI's first question: a 200 either way, so a browser that is simply not logged in
+  // logs no failed request in its console (GET /auth/me answers 401 then).
+  app.get('/auth/session', {
+    schema: { tags: ['auth'], summary: 'Whether this browser has a session, and whose', response: responses({ 200: SessionResult }) },
+    config: { access: 'public' },
+    handler: async (req) => (req.user ? toJson({ authenticated: true, user: toUserView(req.user), auth: req.authVia }) : { authenticated: false }),
   });
 
   app.put('/auth/password', {
