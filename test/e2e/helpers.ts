@@ -98,8 +98,6 @@ export function collectErrors(ctx: BrowserContext, expected: ExpectedHttpError[]
       const http = /^Failed to load resource: the server responded with a status of (\d+)/.exec(m.text());
       if (http) {
         const path = new URL(url).pathname;
-        // the app asks /auth/me once on load to learn whether a session exists: 401 there is the "not logged in" answer
-        if (path === '/api/v1/auth/me' && http[1] === '401') return;
         if (expected.some((e) => e.path === path && String(e.status) === http[1])) return;
       }
       errors.push(`${m.text()} (${url})`);
@@ -111,10 +109,14 @@ export function collectErrors(ctx: BrowserContext, expected: ExpectedHttpError[]
   return errors;
 }
 
-/** A screenshot of the whole page; `viewport` for open dialogs (a full-page shot redraws fixed overlays mid-page). */
+/**
+ * A screenshot of the whole page; `viewport` for open dialogs (a full-page shot redraws fixed overlays mid-page).
+ * CSS transitions are fast-forwarded to their end: a button leaving its loading state slides its label
+ * back in over 150 ms, and a picture taken mid-way shows it clipped.
+ */
 export async function shot(page: Page, name: string, o: { viewport?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: !o.viewport });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: !o.viewport, animations: 'disabled' });
 }
 
 /** Retry an assertion until it passes (the page updates asynchronously); rethrow its last failure after `ms`. */

@@ -1,11 +1,16 @@
 // The web UI in a real browser (Debian's Chromium via playwright-core) against a real
 // `netkeep serve` and a simulated fleet: log in, add a device, back it up, see it in the history,
 // diff two versions, dry-run a restore and confirm it, a viewer cannot restore, the dashboard
-// numbers match the API. Every page is screenshotted to test-artifacts/screenshots/, and any
+// numbers match the API, search across devices, blame, a compliance rule in the report, and the
+// settings for system backups, inventory sources and notification channels. Every page is screenshotted to test-artifacts/screenshots/, and any
 // console error or uncaught exception in the browser fails the run.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startFleet, type Fleet } from '../../src/sim/index.ts';
+import { freePort } from '../setup/postgres.ts';
 import { chromiumMissing, collectErrors, ensureUiBuilt, eventually, launchChromium, shot, startServe, type ExpectedHttpError, type ServeProc } from './helpers.ts';
 
 const ADMIN_PASSWORD = 'amber-falcon-harbor-91';
@@ -209,6 +214,11 @@ describe.skipIf(skip)('web UI end to end', { timeout: 120_000 }, () => {
     await vp.goto('/devices');
     await vp.getByRole('link', { name: 'edge1' }).waitFor();
     await eventually(async () => expect(await vp.getByRole('button', { name: 'Add device' }).count()).toBe(0));
+    // compliance: a viewer reads, but adds and evaluates nothing
+    await vp.goto('/compliance');
+    await vp.getByText('An operator or admin adds them.').waitFor();
+    expect(await vp.getByRole('button', { name: 'Add rule' }).count()).toBe(0);
+    expect(await vp.getByRole('button', { name: 'Evaluate now' }).count()).toBe(0);
     await ctx.close();
   });
 
@@ -306,6 +316,138 @@ describe.skipIf(skip)('web UI end to end', { timeout: 120_000 }, () => {
     await eventually(async () => expect(await page.getByRole('alert').innerText()).toContain('Could not load this device'));
     expect(await page.getByRole('alert').innerText()).toContain('device_not_found');
     await shot(page, '27-error-state');
+  });
+
+  it('searches a line across devices, shows the blame, and reports a compliance rule a device violates', async () => {
+    // a second backed-up device of the same fleet, through the API: the search spans both
+    const info = fleet.info[1]!;
+    expect((await api('/credential-profiles', { method: 'POST', data: { name: 'lab-backup-2', username: info.username, password: info.password } })).status).toBe(201);
+    const dev = await api('/devices', { method: 'POST', data: { name: 'edge2', address: '127.0.0.1', driver: 'ios', port: fleet.ssh!.port, credential_profile: 'lab-backup-2' } });
+    expect(dev.status).toBe(201);
+    expect((await api(`/backups/devices/${dev.body.id}/backup`, { method: 'POST', data: {} })).status).toBe(202);
+    await eventually(async () => expect((await api(`/backups/devices/${dev.body.id}/history`)).body.items.filter((v: { status: string }) => v.status === 'success')).toHaveLength(1), 45_000);
+
+    await nav(page, 'Search');
+    await page.getByRole('heading', { name: 'Search' }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Text or pattern' });
+    await box.fill('ip ssh version 2');
+    await box.press('Enter');
+    const results = page.getByRole('region', { name: 'Search results' });
+    await eventually(async () => expect(await page.getByTestId('search-summary').innerText()).toMatch(/^2 of 2 devices match/));
+    for (const name of ['edge1', 'edge2']) {
+      const lines = results.getByRole('table', { name: `Matching lines of ${name}` });
+      // the matching line with its line number, highlighted, and context around it
+      const hit = lines.locator('tr', { has: page.locator('mark') });
+      expect(await hit.count()).toBe(1);
+      expect(await hit.locator('mark').innerText()).toBe('ip ssh version 2');
+      const no = Number(await hit.getAttribute('data-line'));
+      expect(no).toBeGreaterThan(1);
+      expect(await lines.locator(`tr[data-line="${no - 1}"]`).count()).toBe(1);
+    }
+    await shot(page, '28-search-results');
+    // an invalid regular expression: the server's explanation under the field
+    await page.getByRole('checkbox', { name: 'Regular expression' }).check();
+    await box.fill('interface (Gig');
+    provoked.push({ path: '/api/v1/search', status: 400 });
+    await box.press('Enter');
+    await eventually(async () => expect(await box.getAttribute('aria-invalid')).toBe('true'));
+    // the server's explanation, tied to the field for screen readers
+    const described = (await box.getAttribute('aria-describedby'))!.split(' ');
+    const texts = await Promise.all(described.map((id) => page.locator(`[id="${id}"]`).innerText().catch(() => '')));
+    expect(texts.join(' ')).toContain('is not a valid regular expression');
+    await shot(page, '29-search-invalid-regex');
+
+    // blame: each line of edge1's config with the version it first appeared in
+    await page.goto(`/devices/${deviceId}`);
+    await page.getByRole('tab', { name: 'Blame' }).click();
+    const blame = page.getByRole('table', { name: 'Blame of edge1' });
+    await eventually(async () => expect(await blame.innerText()).toContain('hostname'));
+    const b = (await api(`/backups/devices/${deviceId}/blame`)).body;
+    expect(await blame.locator('tbody tr').count()).toBe(b.lines.length);
+    await shot(page, '30-device-blame');
+
+    // a rule every simulated device violates (telnet allowed on the vty lines), added through the form
+    await nav(page, 'Compliance');
+    await page.getByText('No compliance rules yet').waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a compliance rule' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('no telnet on vty');
+    await form.getByText('must not contain', { exact: true }).click();
+    await form.getByRole('textbox', { name: 'Pattern' }).fill(' transport input ssh telnet');
+    await shot(page, '31-compliance-rule-form', { viewport: true });
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('table', { name: 'Compliance rules' }).getByText('no telnet on vty').waitFor();
+    await page.getByRole('button', { name: 'Evaluate now' }).click();
+    await eventually(async () => expect(await page.getByRole('status').filter({ hasText: 'Evaluated 1 rule' }).innerText()).toContain('not compliant'), 30_000);
+    const report = (await api('/compliance/report')).body;
+    expect(report.summary.non_compliant).toBeGreaterThanOrEqual(2);
+    const rows = page.getByRole('table', { name: 'Compliance per device' });
+    await eventually(async () => expect(await rows.locator('tr', { hasText: 'edge1' }).innerText()).toMatch(/not compliant[\s\S]*no telnet on vty/i));
+    await eventually(async () => expect((await page.getByTestId('compliance-summary').innerText()).toLowerCase()).toContain(`${report.summary.non_compliant} not compliant`));
+    await shot(page, '32-compliance');
+    // the device's compliance on its page
+    await rows.getByRole('link', { name: 'edge1' }).click();
+    await page.getByRole('tab', { name: 'Compliance' }).click();
+    await eventually(async () => expect(await page.getByRole('table', { name: 'Compliance per rule' }).innerText()).toMatch(/no telnet on vty\s+not compliant/i));
+    await page.getByRole('table', { name: 'Compliance changes, newest first' }).waitFor();
+    await shot(page, '33-device-compliance');
+  });
+
+  it('settings: backs netkeep itself up, previews an inventory source, adds a syslog channel and reads its deliveries', async () => {
+    await nav(page, 'Settings');
+    // a system backup, polled until its archive is written
+    await page.getByRole('tab', { name: 'System backup' }).click();
+    await page.getByText('No system backup yet').waitFor();
+    await page.getByRole('button', { name: 'Back up netkeep now' }).click();
+    const archives = page.getByRole('table', { name: 'System backups, newest first' });
+    await eventually(async () => expect(await archives.locator('tbody tr').first().innerText()).toMatch(/success/i), 60_000);
+    const sys = (await api('/system/backups')).body.items;
+    expect(sys).toHaveLength(1);
+    expect(sys[0].status).toBe('success');
+    await page.getByRole('status').filter({ hasText: `${sys[0].file_name} written` }).waitFor(); // the page polled until the archive was done
+    expect(await archives.getByRole('link', { name: `Download ${sys[0].file_name}` }).getAttribute('href')).toBe(`/api/v1/system/backups/${sys[0].id}/download`);
+    await shot(page, '34-settings-system-backup');
+
+    // an Oxidized router.db with a bad line: the preview names the line, nothing is saved
+    const dir = mkdtempSync(join(tmpdir(), 'netkeep-e2e-source-'));
+    try {
+      const file = join(dir, 'router.db');
+      writeFileSync(file, 'core1:192.0.2.11:ios:core\nbroken-line\n');
+      const src = await api('/sources', { method: 'POST', data: { name: 'oxidized-lab', kind: 'oxidized', config: { path: file, map: { name: 0, ip: 1, model: 2, group: 3 } } } });
+      expect(src.status).toBe(201);
+      await page.getByRole('tab', { name: 'Inventory sources' }).click();
+      await page.getByRole('table', { name: 'Inventory sources' }).getByText('oxidized-lab').waitFor();
+      await page.getByRole('button', { name: 'Sync oxidized-lab' }).click();
+      const sync = page.getByRole('dialog', { name: 'Sync oxidized-lab' });
+      await sync.getByRole('button', { name: 'Preview (dry run)' }).click();
+      await eventually(async () => expect(await sync.getByRole('table', { name: 'Problems per line' }).innerText()).toMatch(/^2\s+/m));
+      expect(await sync.getByRole('button', { name: 'Sync now' }).isDisabled()).toBe(true);
+      await shot(page, '35-settings-source-preview', { viewport: true });
+      await page.keyboard.press('Escape');
+      expect((await api('/devices/core1')).status).toBe(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // a syslog channel through the form; its test lands in the delivery log
+    await page.getByRole('tab', { name: 'Notifications' }).click();
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a notification channel' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('noc-syslog');
+    await form.getByRole('combobox', { name: 'Kind' }).click();
+    await page.getByRole('option', { name: 'Syslog (RFC 5424)' }).click();
+    await form.getByRole('textbox', { name: 'Syslog server' }).fill('127.0.0.1');
+    await form.getByRole('textbox', { name: 'Port' }).fill(String(await freePort()));
+    await shot(page, '36-notification-syslog-form', { viewport: true });
+    await form.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('table', { name: 'Notification channels' }).getByText('noc-syslog').waitFor();
+    await page.getByRole('button', { name: 'Send a test to noc-syslog' }).click();
+    await page.getByText('Test sent to noc-syslog.').waitFor();
+    await page.getByRole('button', { name: 'Deliveries of noc-syslog' }).click();
+    const log = page.getByRole('table', { name: 'Deliveries of noc-syslog, newest first' });
+    await eventually(async () => expect(await log.innerText()).toMatch(/sent/i));
+    await shot(page, '37-notification-deliveries', { viewport: true });
+    await page.keyboard.press('Escape');
   });
 
   it('is keyboard navigable: a skip link first, then the navigation', async () => {

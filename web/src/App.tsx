@@ -15,12 +15,16 @@ const ConfigsPage = lazy(() => import('./pages/Configs.tsx'));
 const ActivityPage = lazy(() => import('./pages/Activity.tsx'));
 const ReportsPage = lazy(() => import('./pages/Reports.tsx'));
 const SettingsPage = lazy(() => import('./pages/Settings.tsx'));
+const SearchPage = lazy(() => import('./pages/Search.tsx'));
+const CompliancePage = lazy(() => import('./pages/Compliance.tsx'));
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/devices', label: 'Devices' },
+  { to: '/search', label: 'Search' },
   { to: '/configs', label: 'Backup configurations' },
   { to: '/activity', label: 'Activity' },
+  { to: '/compliance', label: 'Compliance' },
   { to: '/reports', label: 'Reports' },
   { to: '/settings', label: 'Settings' },
 ];
@@ -33,6 +37,8 @@ function page(path: string): ReactNode {
   if (path === '/configs') return <ConfigsPage />;
   if (path === '/activity') return <ActivityPage />;
   if (path === '/reports') return <ReportsPage />;
+  if (path === '/search') return <SearchPage />;
+  if (path === '/compliance') return <CompliancePage />;
   if (path === '/settings') return <SettingsPage />;
   return (
     <>

@@ -1,4 +1,5 @@
-// Who is logged in: loads /auth/me once, offers login/logout, and the role's permissions.
+// Who is logged in: asks /auth/session once (a 200 either way, so nothing red in the console),
+// offers login/logout, and the role's permissions.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, setUnauthenticatedHandler } from './api.ts';
 import { can as roleCan, type Permission } from './permissions.ts';
@@ -20,8 +21,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthenticatedHandler(() => setUser(null));
     api
-      .get<{ user: User }>('/auth/me')
-      .then((r) => setUser(r.user))
+      .get<{ authenticated: boolean; user?: User }>('/auth/session')
+      .then((r) => setUser(r.authenticated && r.user ? r.user : null))
       .catch(() => setUser(null))
       .finally(() => setLoading(false));
     return () => setUnauthenticatedHandler(null);

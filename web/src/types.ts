@@ -31,6 +31,10 @@ export interface Device {
   zone: string | null;
   has_host_key: boolean;
   host_key_pending: boolean;
+  /** where the device came from: manual, import, or source:<name> */
+  source?: string;
+  /** set when the inventory source it came from no longer lists it */
+  orphaned_at?: string | null;
   last_status: string | null;
   last_attempt_at: string | null;
   last_success_at: string | null;
@@ -205,4 +209,84 @@ export interface RestoreResult {
   device_answer?: string;
   message: string;
   history_id_after?: string;
+}
+
+// ---- config search and blame (GET /search, GET /backups/devices/{id}/blame)
+export interface SearchMatch {
+  line_no: number;
+  line: string;
+  before: string[];
+  after: string[];
+}
+export interface SearchResult {
+  query: string;
+  regex: boolean;
+  case_sensitive: boolean;
+  all_versions: boolean;
+  group_id: string | null;
+  devices_searched: number;
+  devices_matched: number;
+  versions_searched: number;
+  elapsed_ms: number;
+  truncated: boolean;
+  results: { device_id: string; device_name: string; history_id: string; created_at: string; more_matches: boolean; matches: SearchMatch[] }[];
+  warnings: string[];
+}
+export interface Blame {
+  device_id: string;
+  device_name: string;
+  history_id: string;
+  versions_examined: number;
+  complete: boolean;
+  warnings: string[];
+  lines: { line_no: number; text: string; history_id: string; since: string }[];
+}
+
+// ---- compliance (/compliance/*)
+export type RuleKind = 'must_contain' | 'must_not_contain';
+export type RuleMatch = 'line' | 'regex' | 'block';
+export interface ComplianceRule {
+  id: string;
+  name: string;
+  group_id: string | null;
+  group_name: string | null;
+  kind: RuleKind;
+  match: RuleMatch;
+  pattern: string;
+  description: string;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+export interface ComplianceReport {
+  group_id: string | null;
+  devices: {
+    device_id: string;
+    device_name: string;
+    group_id: string | null;
+    compliant: boolean | null;
+    failing_rules: { rule_id: string; name: string; detail: string; since: string }[];
+    rules_evaluated: number;
+    evaluated_at: string | null;
+    history_id: string | null;
+  }[];
+  summary: { compliant: number; non_compliant: number; unknown: number };
+}
+export interface EvaluateSummary {
+  devices_evaluated: number;
+  rules: number;
+  results: number;
+  compliant: number;
+  non_compliant: number;
+  violations: number;
+  restored: number;
+  without_config: number;
+  elapsed_ms: number;
+}
+export interface DeviceCompliance {
+  device_id: string;
+  device_name: string;
+  compliant: boolean | null;
+  rules: { rule_id: string; name: string; kind: string; match: string; compliant: boolean; detail: string; since: string; evaluated_at: string; history_id: string | null }[];
+  history: { rule_id: string; name: string; compliant: boolean; detail: string; history_id: string | null; at: string }[];
 }

@@ -4,6 +4,21 @@ import { ago } from '../format.ts';
 import type { Device, Job } from '../types.ts';
 
 export function DeviceStatus({ d }: { d: Device }) {
+  return (
+    <>
+      <BackupStatus d={d} />
+      {d.orphaned_at && (
+        <Tooltip label={`${d.source ?? 'its inventory source'} no longer lists this device (since ${ago(d.orphaned_at)}); it is kept until you delete it`} multiline w={320} withArrow>
+          <Badge color="orange" variant="outline" ml={4} tabIndex={0}>
+            orphaned
+          </Badge>
+        </Tooltip>
+      )}
+    </>
+  );
+}
+
+function BackupStatus({ d }: { d: Device }) {
   if (!d.enabled) return <Badge color="gray" variant="light">disabled</Badge>;
   if (d.last_status === 'failure') {
     return (

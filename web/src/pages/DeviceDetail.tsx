@@ -9,6 +9,8 @@ import { DeviceForm } from '../components/DeviceForm.tsx';
 import { DiffView } from '../components/DiffView.tsx';
 import { BackupProgress, applyEvent, type JobEvent, type RunState } from '../components/BackupProgress.tsx';
 import { RestorePanel } from '../components/RestorePanel.tsx';
+import { BlameView } from '../components/BlameView.tsx';
+import { DeviceCompliance } from '../components/DeviceCompliance.tsx';
 import { DeviceStatus } from '../components/Status.tsx';
 import { Empty, ErrorState, Loading } from '../components/State.tsx';
 import { ago, bytes, dateTime } from '../format.ts';
@@ -55,6 +57,10 @@ function DeviceView({ d, reload }: { d: Device; reload: () => void }) {
   const [runError, setRunError] = useState<unknown>(null);
   const [viewId, setViewId] = useState<string | null>(null);
   const [restoreId, setRestoreId] = useState<string | null>(null);
+  const openVersion = useCallback((historyId: string) => {
+    setViewId(historyId);
+    setTab('view');
+  }, []);
   const history = useApi<HistoryPage>(`/backups/devices/${enc(d.id)}/history?limit=100`);
   const versions = history.data?.items ?? [];
   const good = versions.filter((v) => v.status === 'success' && v.verifiable);
@@ -180,6 +186,8 @@ function DeviceView({ d, reload }: { d: Device; reload: () => void }) {
           <Tabs.Tab value="versions">Versions{history.data?.total !== undefined ? ` (${history.data.total})` : ''}</Tabs.Tab>
           <Tabs.Tab value="view">View</Tabs.Tab>
           <Tabs.Tab value="diff">Diff</Tabs.Tab>
+          {can('backups:download') && <Tabs.Tab value="blame">Blame</Tabs.Tab>}
+          <Tabs.Tab value="compliance">Compliance</Tabs.Tab>
           {can('backups:restore') && <Tabs.Tab value="restore">Restore</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="versions" pt="md">
@@ -202,6 +210,14 @@ function DeviceView({ d, reload }: { d: Device; reload: () => void }) {
         </Tabs.Panel>
         <Tabs.Panel value="diff" pt="md">
           <DiffPanel versions={good} />
+        </Tabs.Panel>
+        {can('backups:download') && (
+          <Tabs.Panel value="blame" pt="md">
+            <BlameView deviceId={d.id} hasVersions={good.length > 0} onOpenVersion={openVersion} />
+          </Tabs.Panel>
+        )}
+        <Tabs.Panel value="compliance" pt="md">
+          <DeviceCompliance deviceId={d.id} onOpenVersion={openVersion} />
         </Tabs.Panel>
         {can('backups:restore') && (
           <Tabs.Panel value="restore" pt="md">

@@ -113,9 +113,14 @@ export default function ReportsPage() {
       </Card>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
         <Card withBorder>
-          <Title order={2} size="h4" mb="sm">
-            Compliance
-          </Title>
+          <Group justify="space-between" mb="sm">
+            <Title order={2} size="h4">
+              Compliance
+            </Title>
+            <Link to="/compliance" className="plain">
+              Rules and the full report
+            </Link>
+          </Group>
           {compliance.error &&
             (compliance.error instanceof ApiError && compliance.error.status === 404 ? (
               <Text c="dimmed" size="sm">

@@ -1,5 +1,6 @@
 // Settings: users and roles, API tokens, credential profiles (secrets write-only), notifications,
-// server settings and the Git mirror. Tabs a role may not use are not shown.
+// server settings, backups of netkeep itself, inventory sources and the Git mirror. Tabs a role may
+// not use are not shown.
 import { Alert, Badge, Button, Code, Group, Modal, NumberInput, PasswordInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { api, enc } from '../api.ts';
@@ -9,6 +10,8 @@ import { ago, dateTime } from '../format.ts';
 import { useApi } from '../hooks.ts';
 import { useTitle } from '../router.tsx';
 import type { Paged, Profile, Token, User } from '../types.ts';
+import { Sources } from '../components/Sources.tsx';
+import { SystemBackups } from '../components/SystemBackups.tsx';
 
 export default function SettingsPage() {
   useTitle('Settings');
@@ -25,6 +28,8 @@ export default function SettingsPage() {
           {can('credentials:read') && <Tabs.Tab value="profiles">Credential profiles</Tabs.Tab>}
           {can('settings:admin') && <Tabs.Tab value="notifications">Notifications</Tabs.Tab>}
           {can('settings:admin') && <Tabs.Tab value="server">Server</Tabs.Tab>}
+          {can('settings:admin') && <Tabs.Tab value="system-backup">System backup</Tabs.Tab>}
+          {can('inventory:read') && <Tabs.Tab value="sources">Inventory sources</Tabs.Tab>}
           <Tabs.Tab value="mirror">Git mirror</Tabs.Tab>
         </Tabs.List>
         {admin && (
@@ -51,6 +56,16 @@ export default function SettingsPage() {
         {can('settings:admin') && (
           <Tabs.Panel value="server" pt="md">
             <ServerSettings />
+          </Tabs.Panel>
+        )}
+        {can('settings:admin') && (
+          <Tabs.Panel value="system-backup" pt="md">
+            <SystemBackups />
+          </Tabs.Panel>
+        )}
+        {can('inventory:read') && (
+          <Tabs.Panel value="sources" pt="md">
+            <Sources canWrite={can('inventory:import')} />
           </Tabs.Panel>
         )}
         <Tabs.Panel value="mirror" pt="md">
@@ -475,6 +490,7 @@ function Notifications() {
   const channels = useApi<{ items: Channel[] } | Paged<Channel>>('/notifications/channels');
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
   const [adding, setAdding] = useState(false);
+  const [log, setLog] = useState<Channel | null>(null);
   const act = async (ok: string, f: () => Promise<unknown>) => {
     try {
       const r = (await f()) as { ok?: boolean; error?: string } | undefined;
@@ -512,7 +528,7 @@ function Notifications() {
           <Table.Tbody>
             {items.map((c) => (
               <Table.Tr key={c.id}>
-                <Table.Td>{c.name}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{c.name}</Table.Td>
                 <Table.Td>{c.kind}</Table.Td>
                 <Table.Td>{c.events.join(', ') || 'all'}</Table.Td>
                 <Table.Td>{c.enabled ? <Badge color="green" variant="light">on</Badge> : <Badge color="gray">off</Badge>}</Table.Td>
@@ -524,6 +540,9 @@ function Notifications() {
                     <Button size="compact-xs" variant="subtle" onClick={() => void act(`${c.name} switched ${c.enabled ? 'off' : 'on'}.`, () => api.patch(`/notifications/channels/${c.id}`, { enabled: !c.enabled }))}>
                       {c.enabled ? 'Switch off' : 'Switch on'}
                     </Button>
+                    <Button size="compact-xs" variant="subtle" onClick={() => setLog(c)} aria-label={`Deliveries of ${c.name}`}>
+                      Deliveries
+                    </Button>
                     <Button size="compact-xs" variant="subtle" color="red" onClick={() => void act(`${c.name} deleted.`, () => api.del(`/notifications/channels/${c.id}`))} aria-label={`Delete ${c.name}`}>
                       Delete
                     </Button>
@@ -534,6 +553,7 @@ function Notifications() {
           </Table.Tbody>
         </Table>
       )}
+      {log && <Deliveries channel={log} onClose={() => setLog(null)} />}
       {adding && (
         <ChannelForm
           onClose={() => setAdding(false)}
@@ -552,17 +572,43 @@ function ChannelForm({ onClose, onSaved }: { onClose: () => void; onSaved: (c: C
   const [name, setName] = useState('');
   const [kind, setKind] = useState<string | null>('webhook');
   const [url, setUrl] = useState('');
+  // e-mail (SMTP) and syslog settings (docs/notifications.md)
+  const [host, setHost] = useState('');
+  const [port, setPort] = useState<number | string>('');
+  const [tls, setTls] = useState<string | null>('starttls');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [transport, setTransport] = useState<string | null>('udp');
+  const [facility, setFacility] = useState<number | string>(16);
   const [error, setError] = useState<unknown>(null);
+  const config = (): Record<string, unknown> => {
+    const p = typeof port === 'number' ? { port } : {};
+    if (kind === 'email') {
+      return {
+        host: host.trim(),
+        ...p,
+        tls,
+        ...(username.trim() ? { username: username.trim() } : {}),
+        ...(password ? { password } : {}),
+        from: from.trim(),
+        to: to.split(/[,;\s]+/).filter(Boolean),
+      };
+    }
+    if (kind === 'syslog') return { host: host.trim(), ...p, transport, ...(typeof facility === 'number' ? { facility } : {}) };
+    return { url: url.trim() };
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      onSaved(await api.post<Channel>('/notifications/channels', { name: name.trim(), kind, config: { url: url.trim() } }));
+      onSaved(await api.post<Channel>('/notifications/channels', { name: name.trim(), kind, config: config() }));
     } catch (err) {
       setError(err);
     }
   };
   return (
-    <Modal opened onClose={onClose} title="Add a notification channel">
+    <Modal opened onClose={onClose} title="Add a notification channel" size="lg">
       <form onSubmit={submit}>
         <Stack gap="sm">
           {error !== null && (
@@ -571,8 +617,55 @@ function ChannelForm({ onClose, onSaved }: { onClose: () => void; onSaved: (c: C
             </Alert>
           )}
           <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
-          <Select label="Kind" data={['webhook', 'slack', 'teams']} value={kind} onChange={setKind} allowDeselect={false} description="e-mail and syslog channels: POST /api/v1/notifications/channels" />
-          <TextInput label="URL" description="the webhook URL (stored encrypted, never shown again)" required value={url} onChange={(e) => setUrl(e.currentTarget.value)} type="url" />
+          <Select
+            label="Kind"
+            data={[
+              { value: 'webhook', label: 'Webhook (JSON POST)' },
+              { value: 'slack', label: 'Slack' },
+              { value: 'teams', label: 'Microsoft Teams' },
+              { value: 'email', label: 'E-mail (SMTP)' },
+              { value: 'syslog', label: 'Syslog (RFC 5424)' },
+            ]}
+            value={kind}
+            onChange={setKind}
+            allowDeselect={false}
+          />
+          {(kind === 'webhook' || kind === 'slack' || kind === 'teams') && (
+            <TextInput label="URL" description="the webhook URL (stored encrypted, never shown again)" required value={url} onChange={(e) => setUrl(e.currentTarget.value)} type="url" />
+          )}
+          {(kind === 'email' || kind === 'syslog') && (
+            <Group grow align="flex-start">
+              <TextInput label={kind === 'email' ? 'SMTP server' : 'Syslog server'} required value={host} onChange={(e) => setHost(e.currentTarget.value)} placeholder={kind === 'email' ? 'smtp.example.net' : 'syslog.example.net'} />
+              <NumberInput label="Port" value={port} onChange={setPort} min={1} max={65535} placeholder={kind === 'email' ? '587' : '514'} />
+            </Group>
+          )}
+          {kind === 'email' && (
+            <>
+              <Select
+                label="TLS"
+                data={[
+                  { value: 'starttls', label: 'STARTTLS (required upgrade; port 587)' },
+                  { value: 'implicit', label: 'Implicit TLS (port 465)' },
+                  { value: 'none', label: 'None (a local relay only)' },
+                ]}
+                value={tls}
+                onChange={setTls}
+                allowDeselect={false}
+              />
+              <Group grow align="flex-start">
+                <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} autoComplete="off" />
+                <PasswordInput label="Password" description="stored encrypted, never shown again" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" />
+              </Group>
+              <TextInput label="From" required value={from} onChange={(e) => setFrom(e.currentTarget.value)} placeholder="netkeep@example.net" />
+              <TextInput label="To" description="one or more addresses, separated by commas" required value={to} onChange={(e) => setTo(e.currentTarget.value)} placeholder="noc@example.net" />
+            </>
+          )}
+          {kind === 'syslog' && (
+            <Group grow align="flex-start">
+              <Select label="Transport" data={['udp', 'tcp']} value={transport} onChange={setTransport} allowDeselect={false} />
+              <NumberInput label="Facility" description="0–23; 16 = local0" value={facility} onChange={setFacility} min={0} max={23} />
+            </Group>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
@@ -581,6 +674,62 @@ function ChannelForm({ onClose, onSaved }: { onClose: () => void; onSaved: (c: C
           </Group>
         </Stack>
       </form>
+    </Modal>
+  );
+}
+
+interface Delivery {
+  id: string;
+  event: string;
+  dedup_key: string;
+  device_id: string | null;
+  status: string;
+  attempts: number;
+  events_count: number;
+  error: string | null;
+  created_at: string;
+}
+
+function Deliveries({ channel, onClose }: { channel: Channel; onClose: () => void }) {
+  const d = useApi<{ items: Delivery[] }>(`/notifications/channels/${enc(channel.id)}/deliveries?limit=100`);
+  return (
+    <Modal opened onClose={onClose} title={`Deliveries of ${channel.name}`} size="xl">
+      {d.error && <ErrorState error={d.error} title="Could not load the deliveries" retry={d.reload} />}
+      {!d.data && d.loading && <Loading rows={3} label="Loading the deliveries…" />}
+      {d.data && d.data.items.length === 0 && <Empty title="Nothing sent yet">Send a test, or wait for a backup to fail, recover or change.</Empty>}
+      {d.data && d.data.items.length > 0 && (
+        <Table aria-label={`Deliveries of ${channel.name}, newest first`} verticalSpacing={4}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Event</Table.Th>
+              <Table.Th>Result</Table.Th>
+              <Table.Th>Attempts</Table.Th>
+              <Table.Th>Error</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {d.data.items.map((x) => (
+              <Table.Tr key={x.id}>
+                <Table.Td>{dateTime(x.created_at)}</Table.Td>
+                <Table.Td>
+                  {x.event}
+                  {x.events_count > 1 ? ` (×${x.events_count})` : ''}
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={x.status === 'sent' ? 'green' : x.status === 'failed' ? 'red' : 'gray'} variant="light">
+                    {x.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>{x.attempts}</Table.Td>
+                <Table.Td>
+                  <Text size="xs">{x.error ?? ''}</Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
     </Modal>
   );
 }
