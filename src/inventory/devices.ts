@@ -290,7 +290,12 @@ export async function listDevices(db: Db, opts: DeviceListOptions = {}): Promise
     q = q.where('d.group_id', '=', g.id);
   }
   if (opts.enabled !== undefined) q = q.where('d.enabled', '=', opts.enabled);
-  if (opts.status !== undefined) q = q.where('d.last_status', '=', opts.status);
+  if (opts.status !== undefined) {
+    if (opts.status === 'never') q = q.where('d.last_status', 'is', null);
+    else if (opts.status === 'orphaned') q = q.where('d.orphaned_at', 'is not', null);
+    else if (opts.status === 'success' || opts.status === 'failure') q = q.where('d.last_status', '=', opts.status);
+    else throw new InputError('invalid_status', `no device status "${opts.status}"; use success (ok), failure (failing), never (never backed up) or orphaned (gone from its inventory source)`, 400);
+  }
   const sort = opts.sort ?? 'name';
   if (!DEVICE_SORTS.includes(sort)) throw new InputError('invalid_sort', `cannot sort devices by "${sort}"; use one of ${DEVICE_SORTS.join(', ')}`, 400);
   const order = opts.order === 'desc' ? 'desc' : 'asc';

@@ -108,6 +108,10 @@ describe.each(backends())('inventory sources on %s', (backend) => {
     const hist = await t.db.selectFrom('backup_history').select('id').where('device_id', '=', r3.id).execute();
     expect(hist).toHaveLength(1);
     expect((await getSource(t.db, 'oxidized')).orphaned_count).toBe(1);
+    // the device list can show just the orphans (and just the never-backed-up ones)
+    expect((await listDevices(t.db, { status: 'orphaned' })).items.map((x) => x.name)).toEqual(['ox-r3']);
+    expect((await listDevices(t.db, { status: 'never' })).items.map((x) => x.name)).not.toContain('ox-r3');
+    await expect(listDevices(t.db, { status: 'gone' })).rejects.toMatchObject({ code: 'invalid_status' });
 
     // not backed up while orphaned: a pass leaves it out, the scheduler does not enqueue it
     const all = (await selectDevices(t.db, { all: true })).map((d) => d.name);

@@ -119,11 +119,13 @@ export default function DevicesPage() {
           data={[
             { value: 'success', label: 'ok' },
             { value: 'failure', label: 'failing' },
+            { value: 'never', label: 'never backed up' },
+            { value: 'orphaned', label: 'orphaned' },
           ]}
           value={status}
           onChange={(v) => (setStatus(v), setPage(1))}
           clearable
-          w={150}
+          w={180}
         />
         {selected.size > 0 && (
           <Group gap="xs" ml="auto" role="toolbar" aria-label="Bulk actions">
