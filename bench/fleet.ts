@@ -3,7 +3,7 @@
 // device state — on the embedded database (PGlite) or PostgreSQL.
 //
 //   node bench/fleet.ts [--devices 10000] [--latency-ms 0] [--backend pglite|postgres]
-//                       [--config-lines 300] [--concurrency 200] [--passes 2] [--write]
+//                       [--config-lines 300] [--concurrency 200] [--passes 2] [--write] [--sim-root DIR]
 //
 // The simulator runs in a child process. Pass 1 stores every config (all new); pass 2 with
 // nothing changed must store no new blob and make no git-mirror commit. Reports devices/s per
@@ -25,6 +25,7 @@ import type { AppContext } from '../src/context.ts';
 import { runPass } from '../src/backup/pass.ts';
 import { getBoss, stopBoss } from '../src/schedule/queue.ts';
 import { startWorker } from '../src/schedule/worker.ts';
+import { defaultFetchThreads } from '../src/backup/fetch-pool.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: a } = parseArgs({
@@ -36,6 +37,10 @@ const { values: a } = parseArgs({
     concurrency: { type: 'string' },
     passes: { type: 'string', default: '2' },
     write: { type: 'boolean', default: false },
+    // run the simulator from another checkout (e.g. a pinned copy while src/sim is being edited)
+    'sim-root': { type: 'string' },
+    // threads for the SSH sessions (default: the worker's, NETKEEP_FETCH_THREADS or cores - 1)
+    'fetch-threads': { type: 'string' },
   },
 });
 const N = Number(a.devices);
@@ -54,7 +59,7 @@ interface Ready {
 }
 
 async function startSimulator() {
-  const child = spawn(process.execPath, [join(ROOT, 'src/sim/index.ts'), '--fleet', String(N), '--config-lines', String(LINES), ...(LAT ? ['--latency', String(LAT)] : []), '--stdin'], {
+  const child = spawn(process.execPath, [join(a['sim-root'] ?? ROOT, 'src/sim/index.ts'), '--fleet', String(N), '--config-lines', String(LINES), ...(LAT ? ['--latency', String(LAT)] : []), '--stdin'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const rl = createInterface({ input: child.stdout! });
@@ -100,14 +105,31 @@ async function postgresUrl(): Promise<{ url: string; stop(): void }> {
   return { url: c.url('bench'), stop: () => c.stop() };
 }
 
+let FT = 0;
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netkeep-bench-fleet-'));
   const sim = await startSimulator();
   const pgc = backend === 'postgres' ? await postgresUrl() : undefined;
   const ndb = await openDatabase({ dataDir, ...(pgc ? { databaseUrl: pgc.url } : {}), command: 'bench' });
   const keyring = loadKeyring(dataDir, { NETKEEP_MASTER_KEY: 'b'.repeat(64) });
+  // FLEET_SQL_STATS=1: count the embedded database's statements per pass by their first words
+  const sqlStats = new Map<string, number>();
+  if (process.env.FLEET_SQL_STATS && ndb.raw.kind === 'pglite') {
+    const pgl = ndb.raw.pglite as { query: (...x: unknown[]) => unknown; exec: (...x: unknown[]) => unknown };
+    for (const m of ['query', 'exec'] as const) {
+      const orig = pgl[m].bind(pgl);
+      pgl[m] = (...x: unknown[]) => {
+        const k = String(x[0]).replace(/\s+/g, ' ').trim().slice(0, 70);
+        sqlStats.set(k, (sqlStats.get(k) ?? 0) + 1);
+        return orig(...x);
+      };
+    }
+  }
   const ctx: AppContext = { ndb, db: ndb.db, keyring, dataDir, close: () => ndb.close() };
-  const mirror = new GitMirror({ dir: join(dataDir, 'git'), flushDelayMs: 0 });
+  // the production default: changes are committed every 2 s during the pass (timed, and their
+  // texts are not held in memory until the end)
+  const mirror = new GitMirror({ dir: join(dataDir, 'git'), flushDelayMs: 2000 });
   await mirror.init();
 
   // the fleet as netkeep devices: one credential profile per device (the simulator picks the device by username)
@@ -149,13 +171,14 @@ async function main(): Promise<void> {
   process.stderr.write(`seeded ${N} devices in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${ndb.location}\n`);
 
   await getBoss(ctx, { settings: { attemptDeadlineSeconds: 600 } });
-  const worker = await startWorker(ctx, { concurrency: CONC, batchSize: 100, pollIntervalMs: 200, mirror, log: (l) => process.stderr.write(`worker: ${l}\n`) });
+  FT = a['fetch-threads'] !== undefined ? Number(a['fetch-threads']) : defaultFetchThreads();
+  const worker = await startWorker(ctx, { concurrency: CONC, batchSize: 100, pollIntervalMs: 200, mirror, fetchThreads: FT, log: (l) => process.stderr.write(`worker: ${l}\n`) });
   const countBlobs = async () => Number((await ndb.db.selectFrom('blobs').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const countCommits = async () => {
     const r = await git(['rev-list', '--count', '--all'], { cwd: join(dataDir, 'git'), allowFail: true });
     return r.code === 0 ? Number(r.stdout.toString().trim()) : 0;
   };
-  const results: { pass: number; seconds: number; rate: number; ok: number; failed: number; changed: number; newBlobs: number; newCommits: number; cpuMs: number; simCpuMs: number }[] = [];
+  const results: { pass: number; seconds: number; rate: number; ok: number; failed: number; changed: number; newBlobs: number; newCommits: number; cpuMs: number; mainCpuMs: number; simCpuMs: number }[] = [];
   let peakPassRss = 0;
   const rssTimer = setInterval(() => (peakPassRss = Math.max(peakPassRss, process.memoryUsage.rss())), 250);
   for (let p = 1; p <= PASSES; p++) {
@@ -163,6 +186,7 @@ async function main(): Promise<void> {
     const commits0 = await countCommits();
     let last = 0;
     const cpu0 = process.cpuUsage();
+    const main0 = process.threadCpuUsage();
     const sim0 = sim.cpuMs();
     const s = await runPass(ctx, { all: true }, {
       trigger: 'schedule',
@@ -177,6 +201,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100)); // the last mirror enqueues follow their history rows
     await mirror.flush();
     const cpu = process.cpuUsage(cpu0);
+    const mainCpu = process.threadCpuUsage(main0);
     const r = {
       pass: p,
       seconds: s.durationMs / 1000,
@@ -187,10 +212,17 @@ async function main(): Promise<void> {
       newBlobs: (await countBlobs()) - blobs0,
       newCommits: (await countCommits()) - commits0,
       cpuMs: (cpu.user + cpu.system) / 1000 / s.total,
+      // the thread that runs the queue, the store and (embedded) the database: the serial part
+      mainCpuMs: (mainCpu.user + mainCpu.system) / 1000 / s.total,
       simCpuMs: (sim.cpuMs() - sim0) / s.total,
     };
     results.push(r);
-    process.stderr.write(`pass ${p}: ${s.total} devices in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(0)}/s; ok ${s.ok}, changed ${s.changed}, failed ${s.failed} ${JSON.stringify(s.failedByClass)}; new blobs ${r.newBlobs}, new git commits ${r.newCommits}; CPU per device: netkeep ${r.cpuMs.toFixed(2)} ms, simulator ${r.simCpuMs.toFixed(2)} ms; load ${os.loadavg()[0].toFixed(1)}\n`);
+    if (sqlStats.size) {
+      const top = [...sqlStats].sort((x, y) => y[1] - x[1]).slice(0, 25);
+      process.stderr.write(`statements in pass ${p}: ${[...sqlStats.values()].reduce((x, y) => x + y, 0)}\n${top.map(([k, n]) => `  ${String(n).padStart(7)}  ${k}`).join('\n')}\n`);
+      sqlStats.clear();
+    }
+    process.stderr.write(`pass ${p}: ${s.total} devices in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(0)}/s; ok ${s.ok}, changed ${s.changed}, failed ${s.failed} ${JSON.stringify(s.failedByClass)}; new blobs ${r.newBlobs}, new git commits ${r.newCommits}; CPU per device: netkeep ${r.cpuMs.toFixed(2)} ms (main thread ${r.mainCpuMs.toFixed(2)} ms), simulator ${r.simCpuMs.toFixed(2)} ms; load ${os.loadavg()[0].toFixed(1)}\n`);
   }
   clearInterval(rssTimer);
   await worker.stop({ graceful: false });
@@ -203,8 +235,8 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 
   const line =
-    `| ${new Date().toISOString().slice(0, 10)} | ${backend} | ${N} | ${LAT} | ${LINES} | ${CONC} | ` +
-    results.map((r) => `${r.rate.toFixed(0)}/s (${r.seconds.toFixed(1)} s, ${r.ok} ok, ${r.failed} failed, +${r.newBlobs} blobs, +${r.newCommits} commits, ${r.cpuMs.toFixed(1)} ms CPU/device)`).join(' · ') +
+    `| ${new Date().toISOString().slice(0, 10)} | ${backend} | ${N} | ${LAT} | ${LINES} | ${CONC} | ${FT} | ` +
+    results.map((r) => `${r.rate.toFixed(0)}/s (${r.seconds.toFixed(1)} s, ${r.ok} ok, ${r.failed} failed, +${r.newBlobs} blobs, +${r.newCommits} commits, ${r.cpuMs.toFixed(1)} ms CPU/device, main thread ${r.mainCpuMs.toFixed(1)} ms)`).join(' · ') +
     ` | ${MB(peakPassRss)} MB (${MB(peakRss)} MB) | ${MB(simPeak)} MB | ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(1)} |`;
   process.stdout.write(line + '\n');
   if (a.write) appendFileSync(join(ROOT, 'docs/benchmarks/fleet.md'), line + '\n');

@@ -61,7 +61,8 @@ export interface PassOptions {
 /** The enabled devices a selection names. Unknown names are an input error (nothing queued). */
 export async function selectDevices(db: Db, sel: PassSelection): Promise<{ id: string; name: string }[]> {
   const isUuid = (s: string) => /^[0-9a-f-]{36}$/i.test(s);
-  let q = db.selectFrom('devices as d').select(['d.id', 'd.name']).where('d.enabled', '=', true).orderBy('d.name');
+  // orphaned devices (gone from their inventory source) keep their history but are not backed up
+  let q = db.selectFrom('devices as d').select(['d.id', 'd.name']).where('d.enabled', '=', true).where('d.orphaned_at', 'is', null).orderBy('d.name');
   if (sel.group) {
     const g = await db
       .selectFrom('device_groups')
@@ -83,7 +84,7 @@ export async function selectDevices(db: Db, sel: PassSelection): Promise<{ id: s
     const found = new Set(rows.flatMap((r) => [r.name, r.id]));
     const missing = sel.devices.filter((x) => !found.has(x));
     if (missing.length) {
-      throw new InputError('device_not_found', `no enabled device named ${missing.map((m) => `"${m}"`).join(', ')}; check the name with 'netkeep device list' (disabled devices are not backed up)`, 404);
+      throw new InputError('device_not_found', `no enabled device named ${missing.map((m) => `"${m}"`).join(', ')}; check the name with 'netkeep device list' (disabled and orphaned devices are not backed up)`, 404);
     }
   }
   return rows;
@@ -138,9 +139,18 @@ export async function runPass(ctx: AppContext, sel: PassSelection, o: PassOption
       s.failures.push({ device: r.name, failureClass: c, message: r.error_message ?? '' });
     }
   };
+  // Jobs run roughly in the order they were queued, so each poll asks about the oldest pending
+  // ones only: a window a few times what the last poll found (at least 500), not the whole
+  // fleet — with 10,000 devices pending, asking about all of them every poll costs more than
+  // the backups' own statements on the embedded database. The window widens when it was all done.
+  let window = 500;
   while (pending.size) {
     if (o.signal?.aborted) throw new NetkeepError('internal', 'the pass was interrupted; the queued backups still run on the workers');
-    const ids = [...pending];
+    const ids: string[] = [];
+    for (const id of pending) {
+      if (ids.length >= window) break;
+      ids.push(id);
+    }
     let got = 0;
     for (let i = 0; i < ids.length; i += 2000) {
       const chunk = ids.slice(i, i + 2000);
@@ -157,6 +167,7 @@ export async function runPass(ctx: AppContext, sel: PassSelection, o: PassOption
       for (const r of rows) take(r);
       got += rows.length;
     }
+    window = Math.max(500, got * 4);
     if (got) {
       lastEnd = performance.now();
       progress();
@@ -171,7 +182,7 @@ export async function runPass(ctx: AppContext, sel: PassSelection, o: PassOption
     // gets its row here, so every device of the pass ends with exactly one.
     if (idle > 5000 && performance.now() - lastLostCheck > 5000) {
       lastLostCheck = performance.now();
-      await settleLostJobs(ctx, [...pending].slice(0, 200), queueOfJob, deviceOfJob, o.trigger ?? 'manual').catch(() => {});
+      await settleLostJobs(ctx, [...pending].slice(0, 2000), queueOfJob, deviceOfJob, o.trigger ?? 'manual').catch(() => {});
     }
     await sleep(o.pollMs ?? 250);
   }
@@ -180,14 +191,38 @@ export async function runPass(ctx: AppContext, sel: PassSelection, o: PassOption
   return s;
 }
 
-async function settleLostJobs(ctx: AppContext, ids: string[], queueOf: Map<string, string>, deviceOf: Map<string, string>, trigger: string): Promise<void> {
+/** Of these jobs, the ones pg-boss no longer runs (or has forgotten): one statement per queue. */
+async function endedJobs(ctx: AppContext, ids: string[], queueOf: Map<string, string>): Promise<Map<string, { state: string; output: unknown; startedOn: Date | null } | null>> {
   const boss = await getBoss(ctx);
-  for (const id of ids) {
-    const job = await boss.getJobById(queueOf.get(id)!, id);
-    const ended = !job || job.state === 'failed' || job.state === 'cancelled' || job.state === 'completed';
-    if (!ended) continue;
-    const has = await ctx.db.selectFrom('backup_history').select('id').where('job_id', '=', id).executeTakeFirst();
-    if (has) continue;
+  const out = new Map<string, { state: string; output: unknown; startedOn: Date | null } | null>();
+  const byQueue = new Map<string, string[]>();
+  for (const id of ids) byQueue.set(queueOf.get(id)!, [...(byQueue.get(queueOf.get(id)!) ?? []), id]);
+  for (const [queue, list] of byQueue) {
+    const r = (await boss
+      .getDb()
+      .executeSql(`SELECT id::text AS id, state::text AS state, output, started_on FROM pgboss.job WHERE name = $1 AND id::text = ANY(string_to_array($2, ','))`, [queue, list.join(',')])) as {
+      rows: { id: string; state: string; output: unknown; started_on: Date | string | null }[];
+    };
+    const seen = new Map(r.rows.map((x) => [x.id, x]));
+    for (const id of list) {
+      const j = seen.get(id);
+      if (!j) out.set(id, null); // deleted: ended
+      else if (j.state === 'failed' || j.state === 'cancelled' || j.state === 'completed') {
+        out.set(id, { state: j.state, output: j.output, startedOn: j.started_on ? new Date(j.started_on) : null });
+      }
+    }
+  }
+  return out;
+}
+
+async function settleLostJobs(ctx: AppContext, ids: string[], queueOf: Map<string, string>, deviceOf: Map<string, string>, trigger: string): Promise<void> {
+  const ended = await endedJobs(ctx, ids, queueOf);
+  if (!ended.size) return;
+  const recorded = new Set(
+    (await ctx.db.selectFrom('backup_history').select('job_id').where('job_id', 'in', [...ended.keys()]).execute()).map((r) => r.job_id),
+  );
+  for (const [id, job] of ended) {
+    if (recorded.has(id)) continue;
     const why = (job?.output as { message?: string } | undefined)?.message;
     try {
       await recordFailure(ctx, {

@@ -17,7 +17,7 @@ import { BlobStore } from '../store/blobs.ts';
 import type { MirrorChange } from '../store/git-mirror.ts';
 import { volatileFilterFor } from '../store/history.ts';
 import type { AlgorithmProfile, CliProtocol, Timeouts } from '../transports/types.ts';
-import { fetchConfig } from './fetch.ts';
+import { fetchConfig, type FetchOptions, type FetchResult } from './fetch.ts';
 import { isFileProtocol, protocolFetcher } from './protocols.ts';
 import { mirrors } from '../store/mirror-config.ts';
 import type { TlsOptions } from './protocol-types.ts';
@@ -55,6 +55,8 @@ export interface RunBackupOptions {
   zone?: string | null;
   /** How successful backups are recorded (default recordBackup; workers pass a BatchRecorder's). */
   recorder?: (input: RecordBackupInput) => Promise<RecordBackupResult>;
+  /** How SSH/Telnet configs are fetched (default fetchConfig on this thread; workers pass their fetch pool's). */
+  fetcher?: (o: FetchOptions) => Promise<FetchResult>;
 }
 
 export type RunBackupResult =
@@ -115,9 +117,28 @@ interface ProfileCols {
   passphrase_enc: string | null;
 }
 
+/**
+ * Decrypted secrets by their stored (encrypted) form, for a minute: the devices of one pass
+ * mostly share a few credential profiles, which are then decrypted once rather than per device.
+ */
+const secretCache = new WeakMap<Keyring, Map<string, { value: string; at: number }>>();
+const SECRET_TTL_MS = 60_000;
+
+function decryptCached(keyring: Keyring, stored: string): string {
+  let m = secretCache.get(keyring);
+  if (!m) secretCache.set(keyring, (m = new Map()));
+  const now = Date.now();
+  const hit = m.get(stored);
+  if (hit && now - hit.at < SECRET_TTL_MS) return hit.value;
+  const value = decryptSecret(keyring, stored);
+  if (m.size >= 4096) m.clear();
+  m.set(stored, { value, at: now });
+  return value;
+}
+
 /** What resolveCredentials returns, from the columns read with the device. */
 function credentialsOf(keyring: Keyring, p: ProfileCols) {
-  const dec = (v: string | null) => (v === null ? null : decryptSecret(keyring, v));
+  const dec = (v: string | null) => (v === null ? null : decryptCached(keyring, v));
   return { username: p.username, password: dec(p.password_enc), enablePassword: dec(p.enable_password_enc), privateKey: dec(p.private_key_enc), passphrase: dec(p.passphrase_enc) };
 }
 
@@ -197,41 +218,122 @@ function fromExisting(row: NonNullable<Awaited<ReturnType<typeof existingRow>>>,
       };
 }
 
+const DEVICE_COLUMNS = [
+  'g.options as group_options',
+  'd.id',
+  'd.name',
+  'd.address',
+  'd.port',
+  'd.driver',
+  'd.protocol',
+  'd.enabled',
+  'd.credential_profile_id',
+  'd.zone',
+  'd.options',
+  'd.host_key',
+  'd.last_status',
+  'd.failing_since',
+  'd.consecutive_failures',
+  'p.id as profile_id',
+  'p.username',
+  'p.password_enc',
+  'p.enable_password_enc',
+  'p.private_key_enc',
+  'p.passphrase_enc',
+] as const;
+
+function selectDevicesForRun(db: Db) {
+  return db
+    .selectFrom('devices as d')
+    .leftJoin('credential_profiles as p', 'p.id', 'd.credential_profile_id')
+    .leftJoin('device_groups as g', 'g.id', 'd.group_id')
+    .select([...DEVICE_COLUMNS]);
+}
+
+type RunDevice = DeviceRow & ProfileCols;
+const deviceLoads = new WeakMap<Db, Map<string, { resolve: (d: RunDevice | undefined) => void; reject: (e: unknown) => void }[]>>();
+
+/**
+ * The device row of a run. Lookups made in the same tick are answered by one query: a worker
+ * starts a whole fetched batch of jobs at once, and on the embedded database every statement
+ * costs the one JavaScript thread. A transaction handle is not shared (its reads stay its own).
+ */
+function loadDeviceForRun(db: Db, id: string): Promise<RunDevice | undefined> {
+  if (db.isTransaction || !/^[0-9a-f-]{36}$/i.test(id)) {
+    return selectDevicesForRun(db).where('d.id', '=', id).executeTakeFirst() as Promise<RunDevice | undefined>;
+  }
+  let pending = deviceLoads.get(db);
+  const first = !pending;
+  if (!pending) deviceLoads.set(db, (pending = new Map()));
+  const p = new Promise<RunDevice | undefined>((resolve, reject) => {
+    const list = pending.get(id) ?? [];
+    list.push({ resolve, reject });
+    pending.set(id, list);
+  });
+  if (first) {
+    setImmediate(() => {
+      const batch = deviceLoads.get(db)!;
+      deviceLoads.delete(db);
+      const ids = [...batch.keys()];
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        (selectDevicesForRun(db).where('d.id', 'in', chunk).execute() as Promise<RunDevice[]>).then(
+          (rows) => {
+            const byId = new Map(rows.map((r) => [r.id, r]));
+            for (const k of chunk) for (const w of batch.get(k)!) w.resolve(byId.get(k.toLowerCase()));
+          },
+          (err) => {
+            for (const k of chunk) for (const w of batch.get(k)!) w.reject(err);
+          },
+        );
+      }
+    });
+  }
+  return p;
+}
+
+const pins = new WeakMap<Db, { id: string; key: string; resolve: () => void; reject: (e: unknown) => void }[]>();
+
+/**
+ * Trust on first use: pin the key only if nobody pinned one meanwhile. Pins asked for in the
+ * same tick (a batch of first backups) are written by one statement.
+ */
+function pinHostKey(db: Db, id: string, key: string): Promise<void> {
+  if (db.isTransaction) {
+    return db.updateTable('devices').set({ host_key: key, updated_at: new Date() }).where('id', '=', id).where('host_key', 'is', null).execute().then(() => {});
+  }
+  let list = pins.get(db);
+  const first = !list;
+  if (!list) pins.set(db, (list = []));
+  const p = new Promise<void>((resolve, reject) => list.push({ id, key, resolve, reject }));
+  if (first) {
+    setImmediate(() => {
+      const batch = pins.get(db)!;
+      pins.delete(db);
+      for (let i = 0; i < batch.length; i += 500) {
+        const chunk = batch.slice(i, i + 500);
+        sql`UPDATE devices AS d SET host_key = v.key, updated_at = now()
+          FROM (VALUES ${sql.join(chunk.map((c) => sql`(${c.id}::uuid, ${c.key})`))}) AS v(id, key)
+          WHERE d.id = v.id AND d.host_key IS NULL`
+          .execute(db)
+          .then(
+            () => chunk.forEach((c) => c.resolve()),
+            (err) => chunk.forEach((c) => c.reject(err)),
+          );
+      }
+    });
+  }
+  return p;
+}
+
 /** Run one backup. Throws RetryableBackupError for a transient failure when recordTransient is false. */
 export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<RunBackupResult> {
   const db = ctx.db;
   const startedAt = new Date();
   const t0 = performance.now();
-  // the device and its credential profile in one query (a backup is a handful of statements)
-  const d = (await db
-    .selectFrom('devices as d')
-    .leftJoin('credential_profiles as p', 'p.id', 'd.credential_profile_id')
-    .leftJoin('device_groups as g', 'g.id', 'd.group_id')
-    .select([
-      'g.options as group_options',
-      'd.id',
-      'd.name',
-      'd.address',
-      'd.port',
-      'd.driver',
-      'd.protocol',
-      'd.enabled',
-      'd.credential_profile_id',
-      'd.zone',
-      'd.options',
-      'd.host_key',
-      'd.last_status',
-      'd.failing_since',
-      'd.consecutive_failures',
-      'p.id as profile_id',
-      'p.username',
-      'p.password_enc',
-      'p.enable_password_enc',
-      'p.private_key_enc',
-      'p.passphrase_enc',
-    ])
-    .where('d.id', '=', o.deviceId)
-    .executeTakeFirst()) as (DeviceRow & ProfileCols) | undefined;
+  // the device and its credential profile in one query, shared with the other backups starting
+  // in the same tick (a worker starts a fetched batch of jobs at once)
+  const d = await loadDeviceForRun(db, o.deviceId);
   if (!d) {
     throw new NetkeepError('config_error', `device ${o.deviceId} no longer exists (deleted after the backup was queued); nothing to do`);
   }
@@ -265,9 +367,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
   const hostKey = d.host_key
     ? { pinned: d.host_key }
     : {
-        onFirstUse: async (key: string) => {
-          await db.updateTable('devices').set({ host_key: key, updated_at: new Date() }).where('id', '=', d.id).where('host_key', 'is', null).execute();
-        },
+        onFirstUse: (key: string) => pinHostKey(db, d.id, key),
       };
   try {
     if (isFileProtocol(protocol)) {
@@ -305,7 +405,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
       }
       const c = d.profile_id ? credentialsOf(ctx.keyring, d) : await resolveCredentials(db, ctx.keyring, d.credential_profile_id);
       bus.emit('job.progress', { ...ref, at: new Date(), step: 'connecting' });
-      const r = await fetchConfig({
+      const r = await (o.fetcher ?? fetchConfig)({
         host: d.address,
         ...(d.port ? { port: d.port } : {}),
         protocol: protocol as CliProtocol,
@@ -505,7 +605,8 @@ export class BatchRecorder {
         // First backup of these devices: create their running-config configs together, under the
         // same per-device advisory locks resolveBackupConfig takes (so no device gets two).
         const made = await db.transaction().execute(async (trx) => {
-          for (const id of [...missing].sort()) await sql`SELECT pg_advisory_xact_lock(hashtext(${'netkeep-config:' + id}))`.execute(trx);
+          // one statement, the locks taken in a fixed (sorted) order as before
+          await sql`SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT k FROM unnest(ARRAY[${sql.join([...missing].sort().map((id) => 'netkeep-config:' + id))}]::text[]) AS k ORDER BY k) AS s`.execute(trx);
           return (
             await sql<{ id: string; device_id: string; compression_enabled: boolean; encryption_enabled: boolean }>`
               INSERT INTO backup_configs (device_id, backup_type, protocol, options, updated_at)
@@ -528,8 +629,9 @@ export class BatchRecorder {
       if (!ready.length) return;
 
       const store = ready[0].input.store ?? BlobStore.forContext(this.ctx);
-      // blobs: stored and verified one by one (new content written, existing content re-read)
-      const puts = await Promise.allSettled(ready.map((b) => store.put(b.input.text, { compress: cfgOf(b.input)!.compression_enabled, encrypt: cfgOf(b.input)!.encryption_enabled })));
+      // blobs: each new one written, fsynced, read back and verified, each existing one re-read
+      // and verified — with a few statements for the whole batch (BlobStore.putMany)
+      const puts = await store.putMany(ready.map((b) => ({ content: b.input.text, opts: { compress: cfgOf(b.input)!.compression_enabled, encrypt: cfgOf(b.input)!.encryption_enabled } })));
       const ok: { b: (typeof batch)[number]; cfg: string; blob: Awaited<ReturnType<BlobStore['put']>> }[] = [];
       puts.forEach((p, i) => {
         if (p.status === 'fulfilled') ok.push({ b: ready[i], cfg: cfgOf(ready[i].input)!.id, blob: p.value });

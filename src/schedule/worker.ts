@@ -23,6 +23,7 @@ import { BlobStore } from '../store/blobs.ts';
 import type { MirrorChange } from '../store/git-mirror.ts';
 import { GROUP_CONCURRENCY, ensureQueue, getBoss, queueName, queueSettings, type BackupJobData, type QueueSettings } from './queue.ts';
 import { globalLimiter, type Lease, type SlotLimiter } from './limits.ts';
+import { createFetchPool, defaultFetchThreads } from '../backup/fetch-pool.ts';
 
 export interface WorkerOptions {
   /** Zones this worker serves; null is the default zone (devices without a zone). Default [null]. */
@@ -44,6 +45,11 @@ export interface WorkerOptions {
   batchRecords?: boolean;
   /** Called with one line when something needs the operator's attention. */
   log?: (line: string) => void;
+  /**
+   * Threads that run the SSH/Telnet sessions (crypto, session engine) off the thread that owns
+   * the database; 0 runs them on it. Default: NETKEEP_FETCH_THREADS, else one per extra core (≤ 4).
+   */
+  fetchThreads?: number;
 }
 
 export interface WorkerStats {
@@ -86,8 +92,14 @@ export async function startWorker(ctx: AppContext, o: WorkerOptions = {}): Promi
   const queues = zones.map((z) => queueName(z));
   for (const q of queues) await ensureQueue(ctx, q);
   const store = o.store ?? BlobStore.forContext(ctx);
-  const recorder = o.batchRecords === false ? undefined : new BatchRecorder(ctx, { maxBatch: Math.min(64, Math.max(8, Math.floor(concurrency / 2))) });
+  // A big pool gathers records (and completions) for up to 100 ms: at a few dozen backups a
+  // second a 15 ms window held one backup, and a batch of one costs the database (on PGlite the
+  // main thread) a dozen statements; a backup that took seconds does not mind 100 ms more.
+  const gatherMs = concurrency >= 64 ? 100 : 15;
+  const recorder = o.batchRecords === false ? undefined : new BatchRecorder(ctx, { maxBatch: Math.min(64, Math.max(8, Math.floor(concurrency / 2))), maxDelayMs: gatherMs });
   const log = o.log ?? ((line: string) => process.stderr.write(`netkeep worker: ${line}\n`));
+  const fetchThreads = o.fetchThreads ?? defaultFetchThreads();
+  const pool = fetchThreads > 0 ? createFetchPool(fetchThreads) : undefined;
 
   const stats: WorkerStats = { running: 0, done: 0, succeeded: 0, failed: 0, retried: 0 };
   const controllers = new Set<AbortController>();
@@ -143,7 +155,7 @@ export async function startWorker(ctx: AppContext, o: WorkerOptions = {}): Promi
   const scheduleFlush = () => {
     if (flushing) return;
     flushing = (async () => {
-      await sleep(20);
+      await sleep(Math.max(20, gatherMs));
       await flush();
       flushing = undefined;
       if (toComplete.size) scheduleFlush();
@@ -192,6 +204,7 @@ export async function startWorker(ctx: AppContext, o: WorkerOptions = {}): Promi
         store,
         ...(o.mirror ? { mirror: o.mirror } : {}),
         ...(recorder ? { recorder: recorder.record } : {}),
+        ...(pool ? { fetcher: pool.fetch } : {}),
       });
       ref.deviceName = r.deviceName;
       stats.done++;
@@ -314,6 +327,7 @@ export async function startWorker(ctx: AppContext, o: WorkerOptions = {}): Promi
         })]);
       }
       await all;
+      await pool?.close();
       await flushing;
       await flush();
     },

@@ -3,7 +3,7 @@
 // temporary name, fsyncs it, renames it into place and fsyncs the directory, so a reader sees
 // either the whole blob or nothing. An S3 backend (later) gets the same atomicity from PUT.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NetkeepError } from '../errors.ts';
@@ -67,21 +67,48 @@ export class FsBlobBackend implements BlobBackend {
     const tmpDir = join(this.root, 'tmp');
     const tmp = join(tmpDir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await mkdir(tmpDir, { recursive: true, mode: 0o700 });
-      const fh = await open(tmp, 'wx', 0o600);
+      await this.ensureDir(tmpDir);
+      await this.ensureDir(dir);
+      let fh;
+      try {
+        fh = await open(tmp, 'wx', 0o600);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.dirs.clear(); // a directory was removed under us (a restore, a clean-up): make it again
+        await this.ensureDir(tmpDir);
+        fh = await open(tmp, 'wx', 0o600);
+      }
       try {
         await fh.writeFile(bytes);
         await fh.sync();
       } finally {
         await fh.close();
       }
-      await rename(tmp, final);
-      fsyncDir(dir);
+      try {
+        await rename(tmp, final);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.dirs.clear();
+        await this.ensureDir(dir);
+        await rename(tmp, final);
+      }
+      // The directory entry is made durable off the JavaScript thread (a synchronous fsync
+      // would stall every session and query of the process for the disk's flush time).
+      await fsyncDir(dir);
     } catch (err) {
       await unlink(tmp).catch(() => {});
       throw fsError(err, `writing blob ${key}`, this.root);
     }
+  }
+
+  /** Directories known to exist: a fleet's blobs share 65,536 of them, so each is made once per process. */
+  private readonly dirs = new Set<string>();
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.dirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (this.dirs.size > 100_000) this.dirs.clear();
+    this.dirs.add(dir);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -157,11 +184,11 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }

@@ -323,6 +323,161 @@ export class BlobStore {
     return { sha256: sha, size: bytes.length, storedSize: back.storedSize, created: true, ...formNames(back.form) };
   }
 
+  /**
+   * put() for many configs at once, with the same guarantees per blob (every new blob written,
+   * fsynced, read back and verified; an existing one re-read and verified) but a few statements
+   * for the whole batch instead of a handful per blob: one lookup of the rows, one insert of the
+   * new rows with their data keys, one update marking the written ones verified. Anything
+   * unusual (a row without a verified file, a weaker stored form, a concurrent writer of the same
+   * content) goes through put() one by one. One settled result per item, in order.
+   */
+  async putMany(items: { content: string | Buffer; opts?: PutOptions }[]): Promise<PromiseSettledResult<PutResult>[]> {
+    const out: PromiseSettledResult<PutResult>[] = new Array(items.length);
+    const prepared = items.map((it) => {
+      const bytes = typeof it.content === 'string' ? Buffer.from(it.content, 'utf8') : it.content;
+      return { bytes, sha: sha256Hex(bytes), want: { compress: it.opts?.compress !== false, encrypt: it.opts?.encrypt !== false } as Form };
+    });
+    // one job per distinct content (and wanted form); items with the same content share its result
+    const jobs = new Map<string, { bytes: Buffer; sha: string; want: Form; idx: number[] }>();
+    prepared.forEach((p, i) => {
+      const k = `${p.sha}:${+p.want.compress}${+p.want.encrypt}`;
+      const j = jobs.get(k);
+      if (j) j.idx.push(i);
+      else jobs.set(k, { ...p, idx: [i] });
+    });
+    const settle = (j: { idx: number[] }, r: PromiseSettledResult<PutResult>) => {
+      for (const i of j.idx) out[i] = r;
+    };
+    const one = async (j: { bytes: Buffer; idx: number[]; want: Form }) => {
+      try {
+        settle(j, { status: 'fulfilled', value: await this.put(j.bytes, j.want) });
+      } catch (reason) {
+        settle(j, { status: 'rejected', reason });
+      }
+    };
+    const all = [...jobs.values()];
+    const shas = [...new Set(all.map((j) => j.sha))];
+    let rows: Map<string, BlobRow>;
+    try {
+      rows = new Map(
+        (
+          (await this.db
+            .selectFrom('blobs')
+            .select(['sha256', 'size', 'stored_size', 'compression', 'encryption', 'key_id', 'wrapped_key', 'verify_status'])
+            .where('sha256', 'in', shas)
+            .execute()) as BlobRow[]
+        ).map((r) => [r.sha256, r]),
+      );
+    } catch {
+      await Promise.all(all.map(one));
+      return out;
+    }
+    const slow: typeof all = [];
+    const fresh: typeof all = [];
+    for (const j of all) {
+      const row = rows.get(j.sha);
+      if (!row) {
+        // two forms of one new content in one batch: the first is written here, the other by put()
+        if (fresh.some((f) => f.sha === j.sha)) slow.push(j);
+        else fresh.push(j);
+        continue;
+      }
+      // existing content: re-read and verify it; the common case needs no statement at all
+      try {
+        const cur = await this.readVerified(j.sha, row);
+        if ((!j.want.compress || cur.form.compress) && (!j.want.encrypt || cur.form.encrypt) && row.verify_status === 'ok' && row.stored_size === cur.storedSize) {
+          settle(j, { status: 'fulfilled', value: { sha256: j.sha, size: j.bytes.length, storedSize: cur.storedSize, created: false, ...formNames(cur.form) } });
+          continue;
+        }
+      } catch (err) {
+        if (!(err instanceof BlobError)) {
+          settle(j, { status: 'rejected', reason: err });
+          continue;
+        }
+      }
+      slow.push(j); // unreadable, weaker form or row not yet marked: put() heals or rewrites it
+    }
+    const slowDone = Promise.all(slow.map(one));
+    if (fresh.length) {
+      // rows first, with their data keys (as put() does); a row another writer inserted meanwhile
+      // is not returned here, and that content goes through put()
+      const keys = new Map<string, { dk?: Buffer; row: BlobRow }>();
+      const values = fresh.map((j) => {
+        const dk = j.want.encrypt ? randomBytes(32) : undefined;
+        const v = {
+          sha256: j.sha,
+          size: j.bytes.length,
+          stored_size: 0,
+          compression: (j.want.compress ? 'zstd' : 'none') as 'zstd' | 'none',
+          encryption: (j.want.encrypt ? 'aes-256-gcm' : 'none') as 'aes-256-gcm' | 'none',
+          key_id: dk ? this.keyring.current.id : null,
+          wrapped_key: dk ? encryptSecret(this.keyring, dk.toString('base64')) : null,
+          verify_status: 'missing',
+        };
+        keys.set(j.sha, { ...(dk ? { dk } : {}), row: v });
+        return v;
+      });
+      let inserted: Set<string>;
+      try {
+        inserted = new Set((await this.db.insertInto('blobs').values(values).onConflict((oc) => oc.column('sha256').doNothing()).returning('sha256').execute()).map((r) => r.sha256));
+      } catch {
+        inserted = new Set();
+      }
+      const written: { j: (typeof fresh)[number]; back: { form: Form; storedSize: number } }[] = [];
+      await Promise.all(
+        fresh.map(async (j) => {
+          if (!inserted.has(j.sha)) return one(j);
+          const k = keys.get(j.sha)!;
+          try {
+            await this.backend.put(j.sha, encode(j.bytes, j.sha, j.want, k.dk));
+          } catch (err) {
+            await this.db
+              .deleteFrom('blobs')
+              .where('sha256', '=', j.sha)
+              .where('stored_size', '=', 0)
+              .where('verify_status', '=', 'missing')
+              .where(({ not, exists, selectFrom }) => not(exists(selectFrom('backup_history').select('id').where('file_path', '=', j.sha))))
+              .execute()
+              .catch(() => {});
+            settle(j, { status: 'rejected', reason: err });
+            return;
+          }
+          // read back and verify before anyone may point at it
+          try {
+            const back = await this.readVerified(j.sha, k.row);
+            written.push({ j, back });
+          } catch (err) {
+            const e = err as BlobError;
+            await this.mark(j.sha, e.status ?? 'corrupt', e.message).catch(() => {});
+            settle(j, {
+              status: 'rejected',
+              reason: new NetkeepError(
+                'storage_error',
+                `blob ${j.sha} did not read back correctly right after it was written (${e.message}); the storage under ${this.backend.description} is failing. Check the disk, then run the backup again`,
+                { blob: j.sha },
+                { cause: err },
+              ),
+            });
+          }
+        }),
+      );
+      if (written.length) {
+        try {
+          await sql`UPDATE blobs AS b SET verify_status = 'ok', verify_error = NULL, last_verified_at = now(),
+              stored_size = v.stored_size, compression = v.compression, encryption = v.encryption
+            FROM (VALUES ${sql.join(written.map((w) => sql`(${w.j.sha}, ${w.back.storedSize}::bigint, ${w.back.form.compress ? 'zstd' : 'none'}, ${w.back.form.encrypt ? 'aes-256-gcm' : 'none'})`))})
+              AS v(sha256, stored_size, compression, encryption)
+            WHERE b.sha256 = v.sha256`.execute(this.db);
+          for (const w of written) settle(w.j, { status: 'fulfilled', value: { sha256: w.j.sha, size: w.j.bytes.length, storedSize: w.back.storedSize, created: true, ...formNames(w.back.form) } });
+        } catch (err) {
+          for (const w of written) settle(w.j, { status: 'rejected', reason: err });
+        }
+      }
+    }
+    await slowDone;
+    return out;
+  }
+
   private async mark(sha: string, status: VerifyStatus, error: string | undefined, ok?: { form: Form; storedSize: number }): Promise<void> {
     await this.db
       .updateTable('blobs')
