@@ -8,6 +8,7 @@ import { startScheduler } from '../schedule/scheduler.ts';
 import { startSystemBackupScheduler } from '../system/service.ts';
 import { stopBoss } from '../schedule/queue.ts';
 import { gitMirrorFromEnv } from '../store/mirror-config.ts';
+import { sshNativeCrypto } from '../transports/ssh.ts';
 import { bus } from '../events/bus.ts';
 import { createLogger } from '../logging/logger.ts';
 import { logBusEvents } from '../logging/events.ts';
@@ -91,6 +92,9 @@ export async function serve(argv: string[]): Promise<number> {
   void latestConfigsFor(ctx.db, BlobStore.forContext(ctx)).snapshot().catch(() => {}); // warm the search cache in the background (docs/search.md)
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  if (worker && !sshNativeCrypto()) {
+    process.stderr.write("netkeep: warning: ssh2's native crypto module did not load (built for another Node.js version?); SSH backups work but cost more CPU. Run `npm rebuild ssh2` with this Node.js to fix it\n");
+  }
   process.stderr.write(
     `netkeep: listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}  (API /api/v1, docs /api/docs)\n` +
       `netkeep: data in ${ctx.dataDir}; database: ${ctx.ndb.location}; master key: ${ctx.keyring.source}\n` +

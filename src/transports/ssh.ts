@@ -4,6 +4,7 @@
 import { BufferedShell } from './channel.ts';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import ssh2 from 'ssh2';
 import type { ClientChannel, AnyAuthMethod } from 'ssh2';
 import { NetkeepError, classify } from '../errors.ts';
@@ -583,5 +584,18 @@ export async function connectSshChannels(opts: ConnectOptions): Promise<{ conn: 
   } catch (err) {
     conn.close();
     throw err;
+  }
+}
+
+/**
+ * Whether ssh2's native crypto binding loaded. Without it (an addon built for another Node
+ * version) SSH still works, on a JavaScript path that costs noticeably more CPU per session.
+ */
+export function sshNativeCrypto(): boolean {
+  try {
+    const crypto = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: boolean };
+    return crypto.bindingAvailable === true;
+  } catch {
+    return false;
   }
 }

@@ -300,3 +300,12 @@ describe('ssh deadlines and failures', () => {
     await expectFailure(() => connect({ host: '127.0.0.1', port: server.port, protocol: 'ssh', credentials: { password: 'x' } }), 'config_error');
   });
 });
+
+// CI builds native addons for the Node.js that runs the tests (.ci/run sets npm_config_nodedir);
+// elsewhere the binding may be missing (no compiler), which `netkeep serve` warns about.
+describe.runIf(process.env.CI)('ssh2 native crypto', () => {
+  it('is loaded, so sessions do not fall back to the slower JavaScript ciphers', async () => {
+    const { sshNativeCrypto } = await import('../../src/transports/ssh.ts');
+    expect(sshNativeCrypto()).toBe(true);
+  });
+});
