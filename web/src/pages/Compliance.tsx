@@ -102,14 +102,14 @@ export default function CompliancePage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>{r.group_name ?? 'every device'}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{r.group_name ?? 'every device'}</Table.Td>
                     <Table.Td>
                       {r.kind === 'must_contain' ? 'must contain' : 'must not contain'} ({r.match})
                     </Table.Td>
                     <Table.Td ff="monospace" fz="xs" style={{ whiteSpace: 'pre-wrap', maxWidth: 360 }}>
                       {r.pattern}
                     </Table.Td>
-                    <Table.Td>{r.enabled ? <Badge variant="light">enabled</Badge> : <Badge color="gray" variant="light">disabled</Badge>}</Table.Td>
+                    <Table.Td miw={100}>{r.enabled ? <Badge variant="light">enabled</Badge> : <Badge color="gray" variant="light">disabled</Badge>}</Table.Td>
                     {write && (
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
