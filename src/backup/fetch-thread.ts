@@ -1,9 +1,10 @@
 // The worker-thread side of the fetch pool (fetch-pool.ts): runs fetchConfig — the SSH or Telnet
 // session, its crypto and the driver's session engine — for the thread that owns the database.
 // Messages in: fetch, abort, pinned (answer to a trust-on-first-use host key). Messages out:
-// done (config and facts), failed (a classified error), firstUse (a host key to pin).
+// done (config, facts, and the config hashed + zstd-compressed for the store), failed (a classified error), firstUse (a host key to pin).
 import { parentPort } from 'node:worker_threads';
 import { NetkeepError, classify } from '../errors.ts';
+import { packConfig } from '../store/blobs.ts';
 import { fetchConfig, type FetchOptions } from './fetch.ts';
 import type { PoolRequest, PoolReply } from './fetch-pool.ts';
 
@@ -49,7 +50,9 @@ port.on('message', (m: PoolRequest) => {
   fetchConfig(o).then(
     (r) => {
       aborts.delete(id);
-      post({ type: 'done', id, result: { config: r.config, facts: r.facts, driver: r.driver, protocol: r.protocol, ...(r.hostKey ? { hostKey: r.hostKey } : {}), durationMs: r.durationMs } });
+      // hashed and compressed here, off the thread that owns the database; verified there after writing
+      const packed = packConfig(r.config);
+      post({ type: 'done', id, result: { config: r.config, facts: r.facts, driver: r.driver, protocol: r.protocol, ...(r.hostKey ? { hostKey: r.hostKey } : {}), durationMs: r.durationMs, packed } });
     },
     (err) => {
       aborts.delete(id);

@@ -1,6 +1,7 @@
 // fetchConfig: one device, one session: connect (SSH or Telnet), run the driver through the
 // session engine, close. Returns the cleaned config and the facts; every failure is a
 // classified NetkeepError.
+import type { PackedConfig } from '../store/blobs.ts';
 import { NetkeepError, classify } from '../errors.ts';
 import { getDriver } from '../drivers/index.ts';
 import type { Driver, Facts } from '../drivers/types.ts';
@@ -37,6 +38,8 @@ export interface FetchResult {
   /** SSH host key seen ("<algo> <base64>"), to pin on first use. */
   hostKey?: string;
   durationMs: number;
+  /** The config hashed and zstd-compressed by the fetch thread (fetch-pool.ts), for the store. */
+  packed?: PackedConfig;
 }
 
 /**

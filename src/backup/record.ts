@@ -1,12 +1,12 @@
 // Records the outcome of one backup run: the config into the blob store, one backup_history row
-// with its backup_metadata rows, and the device's state columns — all rows in one transaction,
+// with its backup_metadata rows (what the history columns do not hold), and the device's state columns — all rows in one transaction,
 // after the blob was written and verified, so a history row never points at nothing.
 import { sql } from 'kysely';
 import { jsonb, type Db } from '../db/index.ts';
 import type { Facts } from '../drivers/types.ts';
 import { InputError, NetkeepError } from '../errors.ts';
 import type { Keyring } from '../security/masterkey.ts';
-import { BlobStore, type PutResult } from '../store/blobs.ts';
+import { BlobStore, type PackedConfig, type PutResult } from '../store/blobs.ts';
 import type { MirrorChange } from '../store/git-mirror.ts';
 
 export interface StoreContext {
@@ -36,6 +36,8 @@ export interface RecordBackupInput {
   store?: BlobStore;
   /** The git mirror, when enabled: a changed config is queued there (never blocks, never fails the backup). */
   mirror?: { enqueue(c: MirrorChange): void };
+  /** The text already hashed and compressed by the fetch thread (used by the batch recorder's putMany). */
+  packed?: PackedConfig;
 }
 
 export interface RecordBackupResult {
@@ -131,8 +133,6 @@ function metaRows(backupId: string, m: Record<string, string | number | undefine
     .map(([key, value]) => ({ backup_id: backupId, key, value: String(value) }));
 }
 
-const yesNo = (b: boolean) => (b ? 'yes' : 'no');
-
 class BlobVanished extends Error {}
 
 /** Store a successful run. Throws NetkeepError('storage_error') when the config could not be stored and verified. */
@@ -198,11 +198,10 @@ export async function recordBackup(ctx: StoreContext, input: RecordBackupInput):
           model: input.facts?.model,
           serial: input.facts?.serial,
           duration_ms: Math.round(input.durationMs),
-          changed: yesNo(changed),
-          significant: yesNo(significant),
-          trigger: input.trigger,
+          // changed, significant and trigger are the history row's own columns; the version
+          // view (store/history.ts) shows them among the metadata as before
         });
-        await trx.insertInto('backup_metadata').values(rows).execute();
+        if (rows.length) await trx.insertInto('backup_metadata').values(rows).execute();
         const d = await loadDevice(trx, input.deviceId, true);
         // An imported or late-recorded older run does not overwrite newer state.
         if (!d.last_success_at || d.last_success_at.getTime() <= input.completedAt.getTime()) {

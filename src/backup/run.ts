@@ -361,6 +361,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
   const driver = findDriver(d.driver);
   let config: string | undefined;
   let facts: Awaited<ReturnType<typeof fetchConfig>>['facts'] | undefined;
+  let packed: FetchResult['packed'];
   let protocolVolatile: RegExp[] | undefined;
   let failure: NetkeepError | undefined;
   // trust on first use: pin the key only if nobody pinned one meanwhile
@@ -426,6 +427,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
       });
       config = r.config;
       facts = r.facts;
+      packed = r.packed;
     }
   } catch (err) {
     failure = classify(err, '');
@@ -502,6 +504,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
           ? { volatile: volatileFilterFor(driver.id)! }
           : {}),
       ...(o.jobId ? { jobId: o.jobId } : {}),
+      ...(packed ? { packed } : {}),
       ...(o.store ? { store: o.store } : {}),
       ...(o.mirror && mirrors(o.mirror as { mode?: 'all' | 'selected' }, options.git_mirror) ? { mirror: o.mirror } : {}),
     });
@@ -631,7 +634,9 @@ export class BatchRecorder {
       const store = ready[0].input.store ?? BlobStore.forContext(this.ctx);
       // blobs: each new one written, fsynced, read back and verified, each existing one re-read
       // and verified — with a few statements for the whole batch (BlobStore.putMany)
-      const puts = await store.putMany(ready.map((b) => ({ content: b.input.text, opts: { compress: cfgOf(b.input)!.compression_enabled, encrypt: cfgOf(b.input)!.encryption_enabled } })));
+      const puts = await store.putMany(
+        ready.map((b) => ({ content: b.input.text, opts: { compress: cfgOf(b.input)!.compression_enabled, encrypt: cfgOf(b.input)!.encryption_enabled }, ...(b.input.packed ? { packed: b.input.packed } : {}) })),
+      );
       const ok: { b: (typeof batch)[number]; cfg: string; blob: Awaited<ReturnType<BlobStore['put']>> }[] = [];
       puts.forEach((p, i) => {
         if (p.status === 'fulfilled') ok.push({ b: ready[i], cfg: cfgOf(ready[i].input)!.id, blob: p.value });
@@ -706,14 +711,12 @@ export class BatchRecorder {
             model: i.facts?.model,
             serial: i.facts?.serial,
             duration_ms: Math.round(i.durationMs),
-            changed: r.changed ? 'yes' : 'no',
-            significant: r.significant ? 'yes' : 'no',
-            trigger: i.trigger,
+            // changed, significant, trigger: the history row's columns (as in record.ts)
           })
             .filter(([, v]) => v !== undefined && v !== null && v !== '')
             .map(([key, value]) => ({ backup_id: idOf.get(i.deviceId)!, key, value: String(value) }));
         });
-        await trx.insertInto('backup_metadata').values(meta).execute();
+        if (meta.length) await trx.insertInto('backup_metadata').values(meta).execute();
         // device state, with record.ts's rules: an older run never overwrites newer state
         await sql`UPDATE devices AS d SET
             last_success_at = v.at,

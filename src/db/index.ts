@@ -1,10 +1,12 @@
 // Opens netkeep's system of record: PGlite in the data directory by default, or a PostgreSQL
 // server when a database URL is given; runs the migrations; hands out one typed Kysely handle.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { NetkeepError } from '../errors.ts';
+import { NetkeepError, type FailureClass } from '../errors.ts';
 import { lockDataDir, type DataDirLock } from '../config/lock.ts';
 import { Mutex, PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
@@ -24,6 +26,10 @@ export interface OpenOptions {
   noLock?: boolean;
   /** Test support: load a PGlite data directory from a tarball instead of the disk. */
   pgliteLoadDataDir?: Blob;
+  /** Internal (pglite-init.ts): the PGlite directory itself, instead of <dataDir>/pg. */
+  pgDir?: string;
+  /** Internal (pglite-init.ts): create a new PGlite directory in this process, not in a child. */
+  initInProcess?: boolean;
 }
 
 export interface NetkeepDb {
@@ -39,6 +45,11 @@ export interface NetkeepDb {
    * on PostgreSQL, the connection URL.
    */
   readonly raw: { kind: 'pglite'; pglite: PGliteHandle } | { kind: 'postgres'; url: string };
+  /**
+   * Embedded only: the pid of the short-lived child process that created the data directory
+   * during this open (initdb and the migrations); undefined when the directory existed.
+   */
+  readonly initPid?: number;
   close(): Promise<void>;
 }
 
@@ -80,12 +91,91 @@ function redactUrl(url: string): string {
   }
 }
 
+/** A PGlite directory that PGlite would create (initdb): missing, or an empty directory. */
+function needsInit(pgDir: string): boolean {
+  if (existsSync(join(pgDir, 'PG_VERSION'))) return false;
+  try {
+    return statSync(pgDir).isDirectory() && readdirSync(pgDir).length === 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * Create a new PGlite directory (initdb, and the migrations when asked) in a child process
+ * (pglite-init.ts): initdb grows the WebAssembly heap to several hundred MiB, which a process
+ * never gives back. The child builds it under a temporary name that is renamed into place only
+ * when complete, so a crash never leaves a half-made database behind. The caller holds the
+ * data-directory lock. Returns the child's pid.
+ */
+async function initInChild(pgDir: string, migrate: boolean): Promise<number> {
+  const parent = dirname(pgDir);
+  const prefix = `${basename(pgDir)}.init-`;
+  // leftovers of an earlier creation that crashed (we hold the lock: nobody else is creating one)
+  for (const f of readdirSync(parent)) if (f.startsWith(prefix)) rmSync(join(parent, f), { recursive: true, force: true });
+  const tmp = join(parent, `${prefix}${process.pid}`);
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./pglite-init.ts', import.meta.url)), tmp, migrate ? '1' : '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-8192);
+  });
+  const fail = (failureClass: FailureClass, why: string, cause?: unknown) => {
+    rmSync(tmp, { recursive: true, force: true });
+    return new NetkeepError(
+      failureClass,
+      `could not create the embedded database in ${pgDir}: ${why}. Nothing was created; check that ${parent} is writable and has free space, then start netkeep again.`,
+      undefined,
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', (err) => reject(fail('storage_error', `the process that creates it did not start (${err.message})`, err)));
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  });
+  if (code !== 0) {
+    const last = stderr.trim().split('\n').pop() ?? '';
+    let reported: { failureClass?: FailureClass; message?: string } | undefined;
+    try {
+      reported = JSON.parse(last) as typeof reported;
+    } catch {
+      reported = undefined;
+    }
+    if (reported?.message) throw fail(reported.failureClass ?? 'storage_error', reported.message);
+    throw fail('storage_error', `the process that creates it ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${stderr.trim() ? ` (${stderr.trim().slice(-500)})` : ''}`);
+  }
+  try {
+    if (existsSync(pgDir)) rmdirSync(pgDir); // an empty directory (needsInit)
+    renameSync(tmp, pgDir);
+    const fd = openSync(parent, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw fail('storage_error', `moving it into place failed (${(err as Error).message})`, err);
+  }
+  return child.pid!;
+}
+
 async function openPglite(opts: OpenOptions): Promise<NetkeepDb> {
   let lock: DataDirLock | undefined;
-  const pgDir = join(opts.dataDir, 'pg');
+  const pgDir = opts.pgDir ?? join(opts.dataDir, 'pg');
+  let initPid: number | undefined;
   if (!opts.pgliteLoadDataDir) {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     if (!opts.noLock) lock = lockDataDir(opts.dataDir, opts.command ?? 'process');
+    if (!opts.initInProcess && needsInit(pgDir)) {
+      try {
+        initPid = await initInChild(pgDir, opts.migrate !== false);
+      } catch (err) {
+        lock?.release();
+        throw err;
+      }
+    }
   }
   const { PGlite } = await import('@electric-sql/pglite');
   let pglite;
@@ -115,6 +205,7 @@ async function openPglite(opts: OpenOptions): Promise<NetkeepDb> {
     kind: 'pglite',
     db,
     raw: { kind: 'pglite', pglite: handle },
+    ...(initPid !== undefined ? { initPid } : {}),
     location: opts.pgliteLoadDataDir ? 'PGlite (in memory)' : `PGlite in ${pgDir}`,
     execScript: (script) =>
       mutex.run(async () => {

@@ -68,6 +68,24 @@ export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+const ZSTD_PARAMS = { params: { [zc.ZSTD_c_compressionLevel]: ZSTD_LEVEL, [zc.ZSTD_c_checksumFlag]: 1 } };
+
+/**
+ * A config text already hashed and zstd-compressed (the stored form's payload) by another thread
+ * — the fetch thread, so that the thread owning the database does not spend ~1 ms of zstd per new
+ * config. putMany uses it only when its SHA-256 is that of the bytes it stores; the written blob
+ * is still read back, decompressed and hashed on the storing side before anything points at it.
+ */
+export interface PackedConfig {
+  sha256: string;
+  zstd: Uint8Array;
+}
+
+export function packConfig(text: string): PackedConfig {
+  const bytes = Buffer.from(text, 'utf8');
+  return { sha256: sha256Hex(bytes), zstd: zstdCompressSync(bytes, ZSTD_PARAMS) };
+}
+
 /** A blob that failed verification: never served. `status` says how it failed. */
 export class BlobError extends NetkeepError {
   readonly status: Exclude<VerifyStatus, 'ok'>;
@@ -84,10 +102,10 @@ interface Form {
   encrypt: boolean;
 }
 
-function encode(bytes: Buffer, sha: string, form: Form, dataKey: Buffer | undefined): Buffer {
+function encode(bytes: Buffer, sha: string, form: Form, dataKey: Buffer | undefined, packed?: PackedConfig): Buffer {
   const flags = (form.compress ? F_ZSTD : 0) | (form.encrypt ? F_GCM : 0);
   const head = Buffer.concat([MAGIC, Buffer.from([flags])]);
-  const payload = form.compress ? zstdCompressSync(bytes, { params: { [zc.ZSTD_c_compressionLevel]: ZSTD_LEVEL, [zc.ZSTD_c_checksumFlag]: 1 } }) : bytes;
+  const payload = form.compress ? (packed && packed.sha256 === sha ? Buffer.from(packed.zstd.buffer, packed.zstd.byteOffset, packed.zstd.byteLength) : zstdCompressSync(bytes, ZSTD_PARAMS)) : bytes;
   if (!form.encrypt) return Buffer.concat([head, payload]);
   if (!dataKey) throw new NetkeepError('internal', 'encrypting a blob without a data key');
   const iv = randomBytes(12);
@@ -203,7 +221,8 @@ export class BlobStore {
   }
 
   /** Read and verify; never returns bytes that do not hash to sha. */
-  private async readVerified(sha: string, row: BlobRow | undefined): Promise<{ bytes: Buffer; form: Form; storedSize: number }> {
+  /** `dataKey`: the key in hand when this process just wrapped it into the row (saves unwrapping it again). */
+  private async readVerified(sha: string, row: BlobRow | undefined, dataKey?: Buffer): Promise<{ bytes: Buffer; form: Form; storedSize: number }> {
     const stored = await this.backend.get(sha);
     if (!stored) {
       throw new BlobError(
@@ -212,7 +231,7 @@ export class BlobStore {
         `blob ${sha} is missing from the blob store (${this.backend.description}); its version cannot be served. Restore the blob store from a system backup; \`netkeep verify\` lists every affected version`,
       );
     }
-    let key: Buffer | undefined;
+    let key: Buffer | undefined = dataKey;
     const { bytes, form } = decode(
       stored,
       sha,
@@ -331,14 +350,15 @@ export class BlobStore {
    * unusual (a row without a verified file, a weaker stored form, a concurrent writer of the same
    * content) goes through put() one by one. One settled result per item, in order.
    */
-  async putMany(items: { content: string | Buffer; opts?: PutOptions }[]): Promise<PromiseSettledResult<PutResult>[]> {
+  async putMany(items: { content: string | Buffer; opts?: PutOptions; packed?: PackedConfig }[]): Promise<PromiseSettledResult<PutResult>[]> {
     const out: PromiseSettledResult<PutResult>[] = new Array(items.length);
     const prepared = items.map((it) => {
       const bytes = typeof it.content === 'string' ? Buffer.from(it.content, 'utf8') : it.content;
-      return { bytes, sha: sha256Hex(bytes), want: { compress: it.opts?.compress !== false, encrypt: it.opts?.encrypt !== false } as Form };
+      // the SHA-256 of the bytes in hand names the blob (a packed form is used only if it agrees)
+      return { bytes, sha: sha256Hex(bytes), want: { compress: it.opts?.compress !== false, encrypt: it.opts?.encrypt !== false } as Form, packed: it.packed };
     });
     // one job per distinct content (and wanted form); items with the same content share its result
-    const jobs = new Map<string, { bytes: Buffer; sha: string; want: Form; idx: number[] }>();
+    const jobs = new Map<string, { bytes: Buffer; sha: string; want: Form; packed: PackedConfig | undefined; idx: number[] }>();
     prepared.forEach((p, i) => {
       const k = `${p.sha}:${+p.want.compress}${+p.want.encrypt}`;
       const j = jobs.get(k);
@@ -429,7 +449,7 @@ export class BlobStore {
           if (!inserted.has(j.sha)) return one(j);
           const k = keys.get(j.sha)!;
           try {
-            await this.backend.put(j.sha, encode(j.bytes, j.sha, j.want, k.dk));
+            await this.backend.put(j.sha, encode(j.bytes, j.sha, j.want, k.dk, j.packed));
           } catch (err) {
             await this.db
               .deleteFrom('blobs')
@@ -444,7 +464,7 @@ export class BlobStore {
           }
           // read back and verify before anyone may point at it
           try {
-            const back = await this.readVerified(j.sha, k.row);
+            const back = await this.readVerified(j.sha, k.row, k.dk);
             written.push({ j, back });
           } catch (err) {
             const e = err as BlobError;

@@ -118,6 +118,16 @@ async function attachMetadata(db: Db, items: VersionView[]): Promise<void> {
     .execute();
   const by = new Map(items.map((i) => [i.id, (i.metadata = {} as Record<string, string>)]));
   for (const r of rows) by.get(r.backup_id)![r.key] = r.value;
+  // Successful runs since 2026-11-22 keep changed / significant / trigger only in the history
+  // row's columns (older rows also have them as metadata rows): shown among the metadata as before.
+  for (const i of items) {
+    const m = i.metadata!;
+    if (i.status === 'success') {
+      if (m.changed === undefined && i.changed !== null) m.changed = i.changed ? 'yes' : 'no';
+      if (m.significant === undefined && i.significant !== null) m.significant = i.significant ? 'yes' : 'no';
+    }
+    if (m.trigger === undefined && i.trigger) m.trigger = i.trigger;
+  }
 }
 
 export async function resolveDeviceId(db: Db, idOrName: string): Promise<{ id: string; name: string; driver: string }> {

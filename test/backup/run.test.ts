@@ -7,6 +7,7 @@ import { bus } from '../../src/events/bus.ts';
 import { enqueueBackup, getBoss, stopBoss } from '../../src/schedule/queue.ts';
 import { LocalSlots, SharedSlots } from '../../src/schedule/limits.ts';
 import { startWorker } from '../../src/schedule/worker.ts';
+import { getVersion } from '../../src/store/history.ts';
 import { startFleet, type Fleet } from '../../src/sim/index.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { cleanupDirs, seedFleet, tempDir, testKeyring } from './helpers.ts';
@@ -84,7 +85,10 @@ describe.each(backends())('runBackup on %s', (backend) => {
     expect(d[1].last_change_at!.getTime()).toBe(d[1].last_success_at!.getTime());
     expect(d[0].last_change_at!.getTime()).toBeLessThan(d[0].last_success_at!.getTime());
     const meta = await t.db.selectFrom('backup_metadata').select(['key', 'value']).where('backup_id', '=', b[1].historyId).execute();
-    expect(Object.fromEntries(meta.map((m) => [m.key, m.value]))).toMatchObject({ driver: 'ios', changed: 'yes', significant: 'yes', trigger: 'schedule' });
+    expect(Object.fromEntries(meta.map((m) => [m.key, m.value]))).toMatchObject({ driver: 'ios' });
+    expect(meta.map((m) => m.key)).not.toContain('changed'); // a history column, not repeated as a row
+    expect((await getVersion(t.db, b[1].historyId)).metadata).toMatchObject({ driver: 'ios', changed: 'yes', significant: 'yes', trigger: 'schedule' });
+    expect((await getVersion(t.db, b[0].historyId)).metadata).toMatchObject({ changed: 'no', significant: 'no' });
     // a job recorded already: the batch falls back to one-by-one and the unique index answers
     const again = await run('sim00004', 'b2-sim00004');
     expect(again).toMatchObject({ historyId: b[0].historyId, alreadyRecorded: true });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -71,5 +73,34 @@ describe('embedded data directory', () => {
     const row = await again.db.selectFrom('settings').selectAll().where('key', '=', 'still').executeTakeFirst();
     expect(row?.value).toBe(true);
     await again.close();
+  });
+
+  it('creates a new directory in a child process while holding the lock, and opens an existing one in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netkeep-init-'));
+    const fresh = await openDatabase({ dataDir: dir, command: 'serve' });
+    // created by another process (initdb and the migrations), opened here, lock held by this process
+    expect(fresh.initPid).toEqual(expect.any(Number));
+    expect(fresh.initPid).not.toBe(process.pid);
+    expect(JSON.parse(readFileSync(join(dir, 'netkeep.lock'), 'utf8')).pid).toBe(process.pid);
+    expect(readdirSync(dir).sort()).toEqual(['netkeep.lock', 'pg']);
+    const applied = await sql<{ version: number }>`SELECT version FROM netkeep_migrations ORDER BY version`.execute(fresh.db);
+    expect(applied.rows.map((r) => r.version)).toEqual(loadMigrations().map((m) => m.version));
+    await fresh.db.insertInto('settings').values({ key: 'kept', value: jsonb(1), updated_at: new Date() }).execute();
+    await fresh.close();
+    const existing = await openDatabase({ dataDir: dir, command: 'serve' });
+    expect(existing.initPid).toBeUndefined();
+    expect((await existing.db.selectFrom('settings').selectAll().where('key', '=', 'kept').executeTakeFirst())?.value).toBe(1);
+    await existing.close();
+  });
+
+  it('reports why the child could not create the directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netkeep-init-bad-'));
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    // the child is given a directory below a regular file: it cannot make it
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../src/db/pglite-init.ts', import.meta.url)), join(dir, 'not-a-dir', 'pg'), '1'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const last = JSON.parse(r.stderr.trim().split('\n').pop()!);
+    expect(last.failureClass).toBe('storage_error');
+    expect(last.message).toMatch(/not-a-dir/);
   });
 });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobStore, sha256Hex } from '../../src/store/blobs.ts';
+import { BlobStore, packConfig, sha256Hex } from '../../src/store/blobs.ts';
 import { FsBlobBackend } from '../../src/store/backend.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { cleanupDirs, keyringFor, sampleConfig, tempDir } from './helpers.ts';
@@ -74,6 +74,31 @@ describe.each(backends())('BlobStore.putMany on %s', (backend) => {
     const v = (r as PromiseFulfilledResult<Awaited<ReturnType<BlobStore['put']>>>).value;
     expect(v).toMatchObject({ compression: 'none', encryption: 'none', created: true });
     expect(readFileSync(fs.pathOf(v.sha256)).subarray(5).toString('utf8')).toBe(plain);
+  });
+
+  it('stores a config packed on another thread only when it matches the bytes, and verifies what it wrote', async () => {
+    const text = sampleConfig(300, 8, 'pm-packed');
+    const other = sampleConfig(300, 9, 'pm-other');
+    const [ok] = await store.putMany([{ content: text, packed: packConfig(text) }]);
+    expect(ok.status).toBe('fulfilled');
+    expect(await store.getText(sha256Hex(Buffer.from(text, 'utf8')))).toBe(text);
+    // packed from other bytes (another SHA-256): ignored, compressed here
+    const mine = sampleConfig(300, 10, 'pm-mine');
+    const [ignored] = await store.putMany([{ content: mine, packed: packConfig(other) }]);
+    expect(ignored.status).toBe('fulfilled');
+    expect(await store.getText(sha256Hex(Buffer.from(mine, 'utf8')))).toBe(mine);
+    // a packer that lies (right name, wrong payload): the read-back catches it, nothing is marked ok
+    const lied = sampleConfig(300, 11, 'pm-lied');
+    const sha = sha256Hex(Buffer.from(lied, 'utf8'));
+    const [bad] = await store.putMany([{ content: lied, packed: { sha256: sha, zstd: packConfig(other).zstd } }]);
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason.message)).toMatch(/did not read back correctly/);
+    const row = await t.db.selectFrom('blobs').select('verify_status').where('sha256', '=', sha).executeTakeFirst();
+    expect(row?.verify_status).not.toBe('ok');
+    // the next store of the same content heals it
+    const [healed] = await store.putMany([{ content: lied }]);
+    expect(healed.status).toBe('fulfilled');
+    expect(await store.getText(sha)).toBe(lied);
   });
 
   it('a blob whose write fails rejects its items only and leaves no row behind', async () => {

@@ -50,7 +50,11 @@ describe.each(backends())('recording backups on %s', (backend) => {
     const h = await t.db.selectFrom('backup_history').selectAll().where('id', '=', r1.historyId).executeTakeFirstOrThrow();
     expect(h).toMatchObject({ status: 'success', file_path: r1.sha256, checksum: r1.sha256, file_size: Buffer.byteLength(`! Last configuration change at 10:00\n${v1}`), trigger: 'schedule', device_id: dev });
     const meta = Object.fromEntries((await t.db.selectFrom('backup_metadata').select(['key', 'value']).where('backup_id', '=', r1.historyId).execute()).map((m) => [m.key, m.value]));
-    expect(meta).toEqual({ driver: 'ios', os_version: '17.9', model: 'C9300', serial: 'FOC1', duration_ms: '1234', changed: 'yes', significant: 'yes', trigger: 'schedule' });
+    // changed / significant / trigger live in the history row's columns, not again as rows...
+    expect(meta).toEqual({ driver: 'ios', os_version: '17.9', model: 'C9300', serial: 'FOC1', duration_ms: '1234' });
+    // ...and the version's metadata shows them as before
+    expect((await getVersion(t.db, r1.historyId)).metadata).toEqual({ driver: 'ios', os_version: '17.9', model: 'C9300', serial: 'FOC1', duration_ms: '1234', changed: 'yes', significant: 'yes', trigger: 'schedule' });
+    expect((await getVersion(t.db, r3.historyId)).metadata).toMatchObject({ changed: 'yes', significant: 'no', trigger: 'schedule' });
     const d = await t.db.selectFrom('devices').selectAll().where('id', '=', dev).executeTakeFirstOrThrow();
     expect(d.last_status).toBe('success');
     expect(d.last_success_at?.toISOString()).toBe('2026-01-01T03:00:05.000Z');
