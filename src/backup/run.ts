@@ -10,7 +10,7 @@ import type { Db } from '../db/index.ts';
 import { findDriver } from '../drivers/index.ts';
 import { NetkeepError, classify } from '../errors.ts';
 import { bus } from '../events/bus.ts';
-import { resolveCredentials } from '../inventory/credentials.ts';
+import { resolveCredentials, transportCredentials } from '../inventory/credentials.ts';
 import type { Keyring } from '../security/masterkey.ts';
 import { decryptSecret } from '../security/secrets.ts';
 import { BlobStore } from '../store/blobs.ts';
@@ -411,13 +411,7 @@ export async function runBackup(ctx: RunContext, o: RunBackupOptions): Promise<R
         ...(d.port ? { port: d.port } : {}),
         protocol: protocol as CliProtocol,
         driver,
-        credentials: {
-          ...(c.username !== null ? { username: c.username } : {}),
-          ...(c.password !== null ? { password: c.password } : {}),
-          ...(c.enablePassword !== null ? { enablePassword: c.enablePassword } : {}),
-          ...(c.privateKey !== null ? { privateKey: c.privateKey } : {}),
-          ...(c.passphrase !== null ? { passphrase: c.passphrase } : {}),
-        },
+        credentials: transportCredentials(c),
         timeouts: timeoutsOf(options, o.deadlineMs),
         ...(typeof options.algorithms === 'string' ? { algorithms: options.algorithms as AlgorithmProfile } : {}),
         ...(options.vars && typeof options.vars === 'object' ? { vars: options.vars as Record<string, unknown> } : {}),

@@ -5,6 +5,7 @@ import type { CredentialProfile } from '../db/schema.ts';
 import { InputError } from '../errors.ts';
 import { decryptSecret, encryptSecret } from '../security/secrets.ts';
 import type { Keyring } from '../security/masterkey.ts';
+import type { Credentials } from '../transports/types.ts';
 import { isUniqueViolation, isUuid, likePattern, page } from './common.ts';
 import { validateObjectName } from './groups.ts';
 
@@ -39,6 +40,17 @@ export interface ResolvedCredentials {
   enablePassword: string | null;
   privateKey: string | null;
   passphrase: string | null;
+}
+
+/** The credentials as a transport takes them: absent fields left out rather than null. */
+export function transportCredentials(c: ResolvedCredentials): Credentials {
+  return {
+    ...(c.username !== null ? { username: c.username } : {}),
+    ...(c.password !== null ? { password: c.password } : {}),
+    ...(c.enablePassword !== null ? { enablePassword: c.enablePassword } : {}),
+    ...(c.privateKey !== null ? { privateKey: c.privateKey } : {}),
+    ...(c.passphrase !== null ? { passphrase: c.passphrase } : {}),
+  };
 }
 
 const SECRETS = [

@@ -8,7 +8,7 @@ import { InputError, NetkeepError, classify } from '../errors.ts';
 import { fetchConfig } from '../backup/fetch.ts';
 import { isFileProtocol, protocolFetcher } from '../backup/protocols.ts';
 import type { ProtocolFetchOptions, TlsOptions } from '../backup/protocol-types.ts';
-import { resolveCredentials } from '../inventory/credentials.ts';
+import { resolveCredentials, transportCredentials } from '../inventory/credentials.ts';
 import type { Keyring } from '../security/masterkey.ts';
 import type { AlgorithmProfile, Credentials, HostKeyPolicy, Timeouts } from '../transports/types.ts';
 
@@ -93,13 +93,7 @@ export async function loadRestoreDevice(db: Db, keyring: Keyring, deviceId: stri
     protocol,
     driverId: d.driver,
     driver,
-    credentials: {
-      ...(c.username !== null ? { username: c.username } : {}),
-      ...(c.password !== null ? { password: c.password } : {}),
-      ...(c.enablePassword !== null ? { enablePassword: c.enablePassword } : {}),
-      ...(c.privateKey !== null ? { privateKey: c.privateKey } : {}),
-      ...(c.passphrase !== null ? { passphrase: c.passphrase } : {}),
-    },
+    credentials: transportCredentials(c),
     options,
     hostKey,
     timeouts: timeoutsOf(options),
