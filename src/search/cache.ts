@@ -103,7 +103,7 @@ export class LatestConfigs {
   constructor(db: Db, store: BlobStore, o: { concurrency?: number; listen?: boolean } = {}) {
     this.db = db;
     this.store = store;
-    this.concurrency = Math.max(1, o.concurrency ?? 8);
+    this.concurrency = Math.max(1, o.concurrency ?? 16);
     this.off =
       o.listen === false
         ? () => {}
@@ -240,33 +240,44 @@ export class LatestConfigs {
       });
   }
 
+  /** Read many latest configs: one blob-row look-up per batch, files read `concurrency` at a time, a batch of decrypted bytes in memory at once. */
   private async load(rows: (LatestRow & { seen: number })[]): Promise<void> {
-    let i = 0;
-    const next = async (): Promise<void> => {
-      for (;;) {
-        const r = rows[i++];
-        if (!r) return;
-        await this.loadOne(r);
+    for (let i = 0; i < rows.length; i += LOAD_BATCH) {
+      const part = rows.slice(i, i + LOAD_BATCH);
+      const got = await this.store.getMany(
+        part.map((r) => r.checksum),
+        { concurrency: this.concurrency },
+      );
+      for (const r of part) {
+        const g = got.get(r.checksum);
+        if (g && 'bytes' in g) this.put(r, g.bytes.toString('utf8'));
+        else this.fail(r, g ? g.error : new BlobError('missing', r.checksum, `blob ${r.checksum} was not read`));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, rows.length) }, next));
+    }
   }
 
   private async loadOne(r: LatestRow & { seen: number }): Promise<void> {
     try {
-      const text = (await this.store.get(r.checksum)).toString('utf8');
-      // a newer version may have been loaded meanwhile (bus event): keep the newer one
-      const cur = this.entries.get(r.device_id);
-      if (cur && cur.at > r.started_at) return;
-      this.entries.set(r.device_id, { deviceId: r.device_id, deviceName: r.name, groupId: r.group_id, historyId: r.history_id, sha256: r.checksum, at: r.started_at, text, seenSuccessAt: r.seen });
-      this.unreadable.delete(r.device_id);
-      this.sorted = undefined;
+      this.put(r, (await this.store.get(r.checksum)).toString('utf8'));
     } catch (err) {
       if (!(err instanceof BlobError)) throw err;
-      this.entries.delete(r.device_id);
-      this.sorted = undefined;
-      this.unreadable.set(r.device_id, { deviceId: r.device_id, deviceName: r.name, groupId: r.group_id, historyId: r.history_id, sha256: r.checksum, seenSuccessAt: r.seen, reason: err.message });
+      this.fail(r, err);
     }
+  }
+
+  private put(r: LatestRow & { seen: number }, text: string): void {
+    // a newer version may have been loaded meanwhile (bus event): keep the newer one
+    const cur = this.entries.get(r.device_id);
+    if (cur && cur.at > r.started_at) return;
+    this.entries.set(r.device_id, { deviceId: r.device_id, deviceName: r.name, groupId: r.group_id, historyId: r.history_id, sha256: r.checksum, at: r.started_at, text, seenSuccessAt: r.seen });
+    this.unreadable.delete(r.device_id);
+    this.sorted = undefined;
+  }
+
+  private fail(r: LatestRow & { seen: number }, err: BlobError): void {
+    this.entries.delete(r.device_id);
+    this.sorted = undefined;
+    this.unreadable.set(r.device_id, { deviceId: r.device_id, deviceName: r.name, groupId: r.group_id, historyId: r.history_id, sha256: r.checksum, seenSuccessAt: r.seen, reason: err.message });
   }
 
   /** Bring one device up to date now (after a backup of it). */
@@ -286,6 +297,9 @@ export class LatestConfigs {
     return this.refreshDevice(deviceId);
   }
 }
+
+/** Configs read per BlobStore.getMany call while loading (bounds the decrypted bytes in flight). */
+const LOAD_BATCH = 1000;
 
 /** How often every device's newest version is looked up regardless of the probe. */
 const FULL_EVERY_MS = 60_000;
