@@ -186,28 +186,40 @@ export async function startTftpServer(o: TftpServerOptions): Promise<TftpServer>
       });
     });
 
-  const handleWrite = async (exp: Expectation, name: string, peer: RemoteInfo, options: Record<string, string>) => {
+  /**
+   * One transfer on its own socket: lock-step retransmission of the last packet (given up after
+   * five tries; the overall deadline then reports the failure), the transfer-ID check and the
+   * device's ERROR packet. `onPacket` sees every other packet from the peer.
+   */
+  interface Transfer {
+    s: Socket;
+    last: Buffer;
+    tries: number;
+    send(b: Buffer): void;
+    stop(): void;
+  }
+  const openTransfer = async (exp: Expectation, name: string, peer: RemoteInfo, first: Buffer, what: string, onPacket: (t: Transfer, op: number, msg: Buffer) => void): Promise<Transfer> => {
     const s = await newTransferSocket();
     exp.sockets.add(s);
-    const blksize = negotiateBlksize(options) ?? DEFAULT_BLKSIZE;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let expected = 1; // next block number (mod 65536)
-    let last: Buffer = negotiateBlksize(options) ? oackPacket({ blksize: String(blksize) }) : ackPacket(0);
-    let tries = 0;
-    const send = (b: Buffer) => s.send(b, peer.port, peer.address);
+    const t: Transfer = {
+      s,
+      last: first,
+      tries: 0,
+      send: (b) => s.send(b, peer.port, peer.address),
+      stop: () => clearInterval(timer),
+    };
     const timer = setInterval(() => {
-      if (++tries > 5) {
+      if (++t.tries > 5) {
         clearInterval(timer);
         closeSocket(s);
         exp.sockets.delete(s);
         exp.peers.delete(`${peer.address}:${peer.port}`);
         return; // the overall deadline reports the failure
       }
-      send(last);
+      t.send(t.last);
     }, retransmitMs);
     s.on('close', () => clearInterval(timer));
-    send(last);
+    t.send(t.last);
     s.on('message', (msg, from) => {
       if (from.port !== peer.port || !sameHost(from.address, peer.address)) {
         s.send(errorPacket(TFTP_ERR.unknownTid, 'unknown transfer ID'), from.port, from.address);
@@ -216,98 +228,83 @@ export async function startTftpServer(o: TftpServerOptions): Promise<TftpServer>
       const op = msg.readUInt16BE(0);
       if (op === OP_ERROR) {
         const text = msg.subarray(4).toString('latin1').replace(/\0.*$/s, '');
-        finish(name, exp, new NetkeepError('command_rejected', `the device aborted the TFTP transfer of ${name}: ${text || `error ${msg.readUInt16BE(2)}`}; check the device's log`));
+        finish(name, exp, new NetkeepError('command_rejected', `the device aborted the TFTP ${what} of ${name}: ${text || `error ${msg.readUInt16BE(2)}`}; check the device's log`));
         return;
       }
+      onPacket(t, op, msg);
+    });
+    return t;
+  };
+
+  const handleWrite = async (exp: Expectation, name: string, peer: RemoteInfo, options: Record<string, string>) => {
+    const blksize = negotiateBlksize(options) ?? DEFAULT_BLKSIZE;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let expected = 1; // next block number (mod 65536)
+    const first = negotiateBlksize(options) ? oackPacket({ blksize: String(blksize) }) : ackPacket(0);
+    await openTransfer(exp, name, peer, first, 'transfer', (t, op, msg) => {
       if (op !== OP_DATA || msg.length < 4) {
-        send(errorPacket(TFTP_ERR.illegalOp, 'expected DATA'));
+        t.send(errorPacket(TFTP_ERR.illegalOp, 'expected DATA'));
         return;
       }
       const block = msg.readUInt16BE(2);
       if (block !== expected) {
         // a retransmitted block we already have: acknowledge it again
-        if (block === ((expected + 65535) & 0xffff)) send(ackPacket(block));
+        if (block === ((expected + 65535) & 0xffff)) t.send(ackPacket(block));
         return;
       }
-      tries = 0;
+      t.tries = 0;
       const chunk = msg.subarray(4);
       if (chunk.length > blksize) {
-        send(errorPacket(TFTP_ERR.illegalOp, 'block larger than negotiated'));
+        t.send(errorPacket(TFTP_ERR.illegalOp, 'block larger than negotiated'));
         finish(name, exp, new NetkeepError('protocol_error', `the device sent TFTP blocks larger than the negotiated ${blksize} bytes; check its TFTP implementation`));
         return;
       }
       total += chunk.length;
       if (total > maxBytes) {
-        send(errorPacket(TFTP_ERR.diskFull, 'file too large'));
+        t.send(errorPacket(TFTP_ERR.diskFull, 'file too large'));
         finish(name, exp, new NetkeepError('protocol_error', `the device sent more than ${maxBytes} bytes for ${name}; that is not a configuration`));
         return;
       }
       chunks.push(Buffer.from(chunk));
-      last = ackPacket(block);
-      send(last);
+      t.last = ackPacket(block);
+      t.send(t.last);
       expected = (expected + 1) & 0xffff;
       if (chunk.length < blksize) {
-        clearInterval(timer);
+        t.stop();
         // keep the socket a moment for a retransmitted last block (dallying), then finish
         const data = Buffer.concat(chunks);
         setTimeout(() => finish(name, exp, data), Math.min(200, retransmitMs));
-        exp.sockets.delete(s);
-        s.removeAllListeners('message');
-        s.on('message', () => send(last));
-        setTimeout(() => closeSocket(s), Math.min(200, retransmitMs));
+        exp.sockets.delete(t.s);
+        t.s.removeAllListeners('message');
+        t.s.on('message', () => t.send(t.last));
+        setTimeout(() => closeSocket(t.s), Math.min(200, retransmitMs));
       }
     });
   };
 
   const handleRead = async (exp: Expectation, name: string, peer: RemoteInfo, options: Record<string, string>) => {
-    const s = await newTransferSocket();
-    exp.sockets.add(s);
     const data = exp.data ?? Buffer.alloc(0);
     const negotiated = negotiateBlksize(options);
     const blksize = negotiated ?? DEFAULT_BLKSIZE;
     const blocks = Math.floor(data.length / blksize) + 1; // the last one is short (maybe empty)
-    let sent = 0; // blocks acknowledged
     let waitingFor = negotiated ? 0 : 1; // the ACK we wait for (0: for the OACK)
     const packetFor = (n: number) => dataPacket(n & 0xffff, data.subarray((n - 1) * blksize, Math.min(n * blksize, data.length)));
-    let last = negotiated ? oackPacket({ blksize: String(blksize) }) : packetFor(1);
-    let tries = 0;
-    const send = (b: Buffer) => s.send(b, peer.port, peer.address);
-    const timer = setInterval(() => {
-      if (++tries > 5) {
-        clearInterval(timer);
-        closeSocket(s);
-        exp.sockets.delete(s);
-        exp.peers.delete(`${peer.address}:${peer.port}`);
-        return;
-      }
-      send(last);
-    }, retransmitMs);
-    s.on('close', () => clearInterval(timer));
-    send(last);
-    s.on('message', (msg, from) => {
-      if (from.port !== peer.port || !sameHost(from.address, peer.address)) {
-        s.send(errorPacket(TFTP_ERR.unknownTid, 'unknown transfer ID'), from.port, from.address);
-        return;
-      }
-      const op = msg.readUInt16BE(0);
-      if (op === OP_ERROR) {
-        const text = msg.subarray(4).toString('latin1').replace(/\0.*$/s, '');
-        finish(name, exp, new NetkeepError('command_rejected', `the device aborted the TFTP read of ${name}: ${text || `error ${msg.readUInt16BE(2)}`}; check the device's log`));
-        return;
-      }
+    const first = negotiated ? oackPacket({ blksize: String(blksize) }) : packetFor(1);
+    await openTransfer(exp, name, peer, first, 'read', (t, op, msg) => {
       if (op !== OP_ACK || msg.length < 4) return;
       const block = msg.readUInt16BE(2);
       if (block !== (waitingFor & 0xffff)) return; // duplicate ACK: ignore (no Sorcerer's Apprentice)
-      tries = 0;
-      sent = waitingFor;
+      t.tries = 0;
+      const sent = waitingFor; // blocks acknowledged
       if (sent >= blocks) {
-        clearInterval(timer);
+        t.stop();
         finish(name, exp, Buffer.alloc(0));
         return;
       }
       waitingFor = sent + 1;
-      last = packetFor(waitingFor);
-      send(last);
+      t.last = packetFor(waitingFor);
+      t.send(t.last);
     });
   };
 
